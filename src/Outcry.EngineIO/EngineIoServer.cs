@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Outcry.EngineIO.Internal;
+
+namespace Outcry.EngineIO;
+
+/// <summary>
+/// The Engine.IO v4 endpoint: verifies each request as the reference server does, opens sessions and
+/// hands requests to the session's transport. Map it with <c>app.Map("/socket.io", server.HandleRequestAsync)</c>.
+/// </summary>
+public sealed partial class EngineIoServer
+{
+    private readonly ConcurrentDictionary<string, EngineSocket> _sessions = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    public EngineIoServer(EngineIoOptions options, IEngineIoHandler handler, ILogger<EngineIoServer>? logger = null, TimeProvider? time = null)
+    {
+        Options = options;
+        Handler = handler;
+        _logger = logger ?? NullLogger<EngineIoServer>.Instance;
+        Time = time ?? TimeProvider.System;
+    }
+
+    public EngineIoOptions Options { get; }
+
+    public EngineIoMetrics Metrics { get; } = new();
+
+    /// <summary>Open sessions.</summary>
+    public int ClientsCount => _sessions.Count;
+
+    internal IEngineIoHandler Handler { get; }
+
+    internal TimeProvider Time { get; }
+
+    /// <summary>Closes every session ("forced close"), e.g. at shutdown.</summary>
+    public void CloseAll()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Close();
+        }
+    }
+
+    public async Task HandleRequestAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!ApplyCors(context))
+        {
+            await RejectAsync(context, EngineIoError.Forbidden, "origin not allowed").ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var query = request.Query;
+        var transport = query["transport"].ToString();
+        if (!Options.Transports.Contains(transport))
+        {
+            await RejectAsync(context, EngineIoError.UnknownTransport, transport).ConfigureAwait(false);
+            return;
+        }
+
+        var isWebSocket = context.WebSockets.IsWebSocketRequest;
+        var sid = query["sid"].ToString();
+        if (sid.Length == 0)
+        {
+            await HandshakeAsync(context, transport, isWebSocket).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_sessions.TryGetValue(sid, out var session) || !session.CheckAlive())
+        {
+            if (isWebSocket && transport == "websocket")
+            {
+                // Reference behaviour: the WebSocket is accepted, then closed.
+                Interlocked.Increment(ref Metrics.HandshakeErrors);
+                var (rejected, _) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+                await EngineSocket.CloseProbeAsync(rejected).ConfigureAwait(false);
+                return;
+            }
+
+            await RejectAsync(context, EngineIoError.UnknownSid, sid).ConfigureAwait(false);
+            return;
+        }
+
+        if (isWebSocket && transport == "websocket")
+        {
+            if (!Options.AllowUpgrades)
+            {
+                await RejectAsync(context, EngineIoError.BadRequest, "upgrades disabled").ConfigureAwait(false);
+                return;
+            }
+
+            var (webSocket, batching) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+            using (webSocket)
+            {
+                await session.UpgradeAsync(webSocket, batching).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (session.Transport != transport)
+        {
+            // Reference: a request for another transport than the session's, without upgrade.
+            await RejectAsync(context, EngineIoError.BadRequest, "transport mismatch").ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsGet(request.Method))
+        {
+            await session.HandlePollAsync(context).ConfigureAwait(false);
+        }
+        else if (HttpMethods.IsPost(request.Method))
+        {
+            await session.HandlePostAsync(context).ConfigureAwait(false);
+        }
+        else
+        {
+            await RejectAsync(context, EngineIoError.BadRequest, request.Method).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandshakeAsync(HttpContext context, string transport, bool isWebSocket)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            await RejectAsync(context, EngineIoError.BadHandshakeMethod, context.Request.Method).ConfigureAwait(false);
+            return;
+        }
+
+        if (transport == "websocket" && !isWebSocket)
+        {
+            await RejectAsync(context, EngineIoError.BadRequest, "websocket handshake without upgrade").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.Query["EIO"] != "4")
+        {
+            await RejectAsync(context, EngineIoError.UnsupportedProtocolVersion, context.Request.Query["EIO"].ToString()).ConfigureAwait(false);
+            return;
+        }
+
+        var handshake = new EngineHandshake(context, Time.GetUtcNow());
+        var id = NewSessionId();
+        var useWebSocket = transport == "websocket";
+        var (webSocket, batching) = useWebSocket ? await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false) : default;
+        var session = new EngineSocket(this, id, handshake, useWebSocket);
+        _sessions[id] = session;
+        Interlocked.Increment(ref Metrics.Handshakes);
+        LogOpened(id, transport);
+        session.Open();
+        if (webSocket is not null)
+        {
+            using (webSocket)
+            {
+                await session.RunWebSocketAsync(webSocket, batching).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await session.HandlePollAsync(context).ConfigureAwait(false);
+        }
+    }
+
+    internal void Remove(EngineSocket session, string reason)
+    {
+        _sessions.TryRemove(new KeyValuePair<string, EngineSocket>(session.Id, session));
+        LogClosed(session.Id, reason);
+    }
+
+    /// <summary>Sets the CORS answer headers; false when the request's origin is not allowed.</summary>
+    private bool ApplyCors(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        var allowed = Options.AllowedOrigins;
+        var any = allowed.Count == 0 || allowed.Contains("*");
+        if (origin.Length > 0 && !any && !allowed.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var headers = context.Response.Headers;
+        if (origin.Length > 0)
+        {
+            headers.AccessControlAllowOrigin = any && allowed.Count > 0 ? "*" : origin;
+            if (!(any && allowed.Count > 0))
+            {
+                headers.AccessControlAllowCredentials = "true";
+                headers.Vary = "Origin";
+            }
+        }
+        else if (any && allowed.Count > 0)
+        {
+            headers.AccessControlAllowOrigin = "*";
+        }
+
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            headers.AccessControlAllowMethods = "GET,HEAD,PUT,PATCH,POST,DELETE";
+            var requested = context.Request.Headers.AccessControlRequestHeaders;
+            if (requested.Count > 0)
+            {
+                headers.AccessControlAllowHeaders = requested;
+            }
+        }
+
+        return true;
+    }
+
+    private Task RejectAsync(HttpContext context, EngineIoError error, string detail)
+    {
+        Interlocked.Increment(ref Metrics.HandshakeErrors);
+        LogRejected(error, detail, context.Connection.RemoteIpAddress?.ToString());
+        return WriteErrorAsync(context, error);
+    }
+
+    internal static Task WriteErrorAsync(HttpContext context, EngineIoError error)
+    {
+        var response = context.Response;
+        response.StatusCode = EngineIoErrors.StatusCode(error);
+        response.ContentType = "application/json";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody((int)error, EngineIoErrors.Message(error)), EngineIoJsonContext.Default.ErrorBody);
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length);
+    }
+
+    // 15 random bytes as base64url: the reference server's 20-character ids, from a cryptographic source.
+    private static string NewSessionId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    [LoggerMessage(1, LogLevel.Debug, "Engine.IO session {Sid} opened over {Transport}")]
+    private partial void LogOpened(string sid, string transport);
+
+    [LoggerMessage(2, LogLevel.Debug, "Engine.IO session {Sid} closed: {Reason}")]
+    private partial void LogClosed(string sid, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Engine.IO request rejected: {Error} ({Detail}) from {Remote}")]
+    private partial void LogRejected(EngineIoError error, string detail, string? remote);
+
+    [LoggerMessage(4, LogLevel.Information, "Engine.IO session {Sid}: overlapping polling {Method}, closing")]
+    internal partial void LogOverlap(string sid, string method);
+
+    [LoggerMessage(5, LogLevel.Information, "Engine.IO session {Sid}: payload over {Max} bytes, closing")]
+    internal partial void LogPayloadTooLarge(string sid, int max);
+
+    [LoggerMessage(6, LogLevel.Information, "Engine.IO session {Sid}: protocol violation ({What}), closing")]
+    internal partial void LogProtocolViolation(string sid, string what);
+
+    [LoggerMessage(7, LogLevel.Warning, "Engine.IO session {Sid}: more than {Max} packets queued, closing the slow consumer")]
+    internal partial void LogSlowConsumer(string sid, int max);
+
+    [LoggerMessage(8, LogLevel.Debug, "Engine.IO session {Sid}: upgrade failed ({Why})")]
+    internal partial void LogUpgradeFailed(string sid, string why);
+
+    [LoggerMessage(9, LogLevel.Error, "Engine.IO session {Sid}: the handler threw")]
+    internal partial void LogHandlerError(string sid, Exception exception);
+}

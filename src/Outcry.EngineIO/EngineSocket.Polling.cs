@@ -1,0 +1,247 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Outcry.EngineIO.Internal;
+
+namespace Outcry.EngineIO;
+
+public sealed partial class EngineSocket
+{
+    private bool _getPending;
+    private bool _postPending;
+    private CancellationTokenSource? _pollCancel;
+
+    private static readonly TimeSpan ProbeGetWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A polling GET: answers with everything queued, waiting until something is.</summary>
+    internal async Task HandlePollAsync(HttpContext context)
+    {
+        Task? upgradeSettled;
+        lock (_gate)
+        {
+            upgradeSettled = _probeAnswered ? _upgradeSettled?.Task : null;
+        }
+
+        if (upgradeSettled is not null)
+        {
+            // A GET sent while the probe is answered comes from a client about to send "5" (or that already did,
+            // its frame still in flight): give the upgrade a moment to land so the answer is deterministic.
+            await Task.WhenAny(upgradeSettled, Task.Delay(ProbeGetWait, _server.Time)).ConfigureAwait(false);
+            bool upgraded;
+            lock (_gate)
+            {
+                upgraded = _isWebSocket;
+            }
+
+            if (upgraded)
+            {
+                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                return;
+            }
+
+            if (_probeAnswered)
+            {
+                await WritePayloadAsync(context, [EnginePacket.Noop]).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        CancellationTokenSource? cancel = null;
+        lock (_gate)
+        {
+            if (!_getPending)
+            {
+                _getPending = true;
+                cancel = _pollCancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            }
+        }
+
+        if (cancel is null)
+        {
+            // Reference: "overlap from client" → 400 and the session closes.
+            _server.LogOverlap(Id, "GET");
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            Close("transport error");
+            return;
+        }
+
+        var batch = new List<EnginePacket>();
+        try
+        {
+            try
+            {
+                while (batch.Count == 0 && await _outbound.Reader.WaitToReadAsync(cancel.Token).ConfigureAwait(false))
+                {
+                    while (TryDequeue(out var packet))
+                    {
+                        batch.Add(packet);
+                        if (packet.IsClose)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    // Reference: "poll connection closed prematurely".
+                    Close("transport error");
+                    return;
+                }
+
+                // The session upgraded while this GET waited: release it so the client can finish the upgrade.
+                batch.Add(EnginePacket.Noop);
+            }
+
+            if (batch.Count == 0)
+            {
+                batch.Add(EnginePacket.Close);
+            }
+
+            await WritePayloadAsync(context, batch).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            Close("transport error");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _getPending = false;
+                _pollCancel = null;
+            }
+
+            cancel.Dispose();
+        }
+    }
+
+    private static async Task WritePayloadAsync(HttpContext context, List<EnginePacket> packets)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        PollingPayload.Encode(packets, body);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/plain; charset=UTF-8";
+        response.Headers.CacheControl = "no-store";
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A polling POST: reads a payload of packets (bounded by maxHttpBufferSize) and handles them in order.</summary>
+    internal async Task HandlePostAsync(HttpContext context)
+    {
+        bool overlap;
+        lock (_gate)
+        {
+            overlap = _postPending;
+            _postPending = true;
+        }
+
+        if (overlap)
+        {
+            // Reference: "data request overlap from client" → 400 and the session closes.
+            _server.LogOverlap(Id, "POST");
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            Close("transport error");
+            return;
+        }
+
+        try
+        {
+            var request = context.Request;
+            if (request.ContentType is { } type && type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                // v4 sends binary as base64 in a text payload; a binary body is "invalid content".
+                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                Close("transport error");
+                return;
+            }
+
+            var max = _server.Options.MaxHttpBufferSize;
+            var body = await ReadBodyAsync(request, max, context.RequestAborted).ConfigureAwait(false);
+            if (body is null)
+            {
+                // As the reference server: 413, the body's packets are dropped, the session lives on.
+                _server.LogPayloadTooLarge(Id, max);
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
+
+            var packets = new List<DecodedPacket>();
+            if (!PollingPayload.TryDecode(body.Value.Span, packets))
+            {
+                _server.LogProtocolViolation(Id, "malformed polling payload");
+                Close("parse error");
+                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                return;
+            }
+
+            // Handled before answering "ok", so whatever the handler queued is there for the next GET.
+            foreach (var packet in packets)
+            {
+                if (!IsOpen)
+                {
+                    break;
+                }
+
+                OnPacket(packet);
+            }
+
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/html";
+            response.ContentLength = 2;
+            await response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            // Reference: "data request connection closed prematurely".
+            Close("transport error");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _postPending = false;
+            }
+        }
+    }
+
+    /// <summary>Reads the whole body, or returns null as soon as it is known to exceed <paramref name="max"/>.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancel)
+    {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancel).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length > max)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                return null;
+            }
+
+            if (result.IsCompleted)
+            {
+                var bytes = buffer.ToArray();
+                reader.AdvanceTo(buffer.End);
+                return bytes;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Called once the WebSocket took over: a GET still waiting is answered with a noop.</summary>
+    private void ReleasePendingPoll()
+    {
+        _pollCancel?.Cancel();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using Outcry.EngineIO;
+using Outcry.SocketIO;
+
+namespace Outcry.Server;
+
+/// <summary>Renders the counters in the Prometheus text exposition format (version 0.0.4).</summary>
+public static class PrometheusMetrics
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Render(EngineIoMetrics engine, SocketIoServer io)
+    {
+        var text = new StringBuilder(1024);
+        Gauge(text, "outcry_connections", "Open Engine.IO connections by transport.");
+        Sample(text, "outcry_connections", "transport=\"polling\"", engine.CurrentPollingConnections);
+        Sample(text, "outcry_connections", "transport=\"websocket\"", engine.CurrentWebSocketConnections);
+        Counter(text, "outcry_handshakes_total", "Engine.IO sessions opened.", engine.TotalHandshakes);
+        Counter(text, "outcry_upgrades_total", "Polling sessions upgraded to WebSocket.", engine.TotalUpgrades);
+        Help(text, "outcry_packets_total", "counter", "Engine.IO packets by direction.");
+        Sample(text, "outcry_packets_total", "direction=\"in\"", engine.TotalPacketsIn);
+        Sample(text, "outcry_packets_total", "direction=\"out\"", engine.TotalPacketsOut);
+        Help(text, "outcry_bytes_total", "counter", "Engine.IO packet bytes by direction.");
+        Sample(text, "outcry_bytes_total", "direction=\"in\"", engine.TotalBytesIn);
+        Sample(text, "outcry_bytes_total", "direction=\"out\"", engine.TotalBytesOut);
+        Help(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).");
+        Sample(text, "outcry_errors_total", "kind=\"handshake\"", engine.TotalHandshakeErrors);
+        Sample(text, "outcry_errors_total", "kind=\"transport\"", engine.TotalTransportErrors);
+        Gauge(text, "outcry_sockets", "Connected Socket.IO sockets by namespace.");
+        foreach (var nsp in io.Namespaces)
+        {
+            Sample(text, "outcry_sockets", "namespace=\"" + Escape(nsp.Name) + "\"", nsp.Sockets.Count);
+        }
+
+        return text.ToString();
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help) => Help(text, name, "gauge", help);
+
+    private static void Counter(StringBuilder text, string name, string help, long value)
+    {
+        Help(text, name, "counter", help);
+        text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Help(StringBuilder text, string name, string type, string help) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Sample(StringBuilder text, string name, string labels, long value) =>
+        text.Append(name).Append('{').Append(labels).Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

@@ -1,0 +1,91 @@
+using Outcry.EngineIO;
+using Outcry.SocketIO.Internal;
+
+namespace Outcry.SocketIO;
+
+/// <summary>
+/// Selects recipients in a namespace (rooms, exclusions) and emits to them. The packet is encoded once and
+/// the same bytes are queued for every recipient.
+/// </summary>
+public readonly struct BroadcastOperator
+{
+    private readonly Namespace _nsp;
+    private readonly string[] _rooms;
+    private readonly string[] _except;
+    private readonly SocketIoSocket? _exceptSocket;
+
+    internal BroadcastOperator(Namespace nsp)
+        : this(nsp, [], [], null)
+    {
+    }
+
+    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, SocketIoSocket? exceptSocket)
+    {
+        _nsp = nsp;
+        _rooms = rooms;
+        _except = except;
+        _exceptSocket = exceptSocket;
+    }
+
+    public BroadcastOperator To(string room) => new(_nsp, [.. _rooms, room], _except, _exceptSocket);
+
+    public BroadcastOperator Except(string room) => new(_nsp, _rooms, [.. _except, room], _exceptSocket);
+
+    internal BroadcastOperator Except(SocketIoSocket socket) => new(_nsp, _rooms, _except, socket);
+
+    /// <summary>Emits to the selected sockets; returns how many it was queued for.</summary>
+    public int Emit(string eventName, params object?[] args)
+    {
+        var packets = PacketEncoder.Event(_nsp.Name, eventName, args);
+        var delivery = new Delivery(packets, _except, _exceptSocket);
+        if (_rooms.Length == 0)
+        {
+            _nsp.ForEachSocket(delivery, static (socket, d) => d.Offer(socket));
+        }
+        else if (_rooms.Length == 1)
+        {
+            _nsp.Rooms.ForEach(_rooms[0], delivery, static (socket, d) => d.Offer(socket));
+        }
+        else
+        {
+            // A socket in several of the rooms gets the packet once.
+            var seen = new HashSet<SocketIoSocket>(ReferenceEqualityComparer.Instance);
+            foreach (var room in _rooms)
+            {
+                foreach (var socket in _nsp.Rooms.Members(room))
+                {
+                    if (seen.Add(socket))
+                    {
+                        delivery.Offer(socket);
+                    }
+                }
+            }
+        }
+
+        return delivery.Count;
+    }
+
+    private sealed class Delivery(EnginePacket[] packets, string[] except, SocketIoSocket? exceptSocket)
+    {
+        public int Count;
+
+        public void Offer(SocketIoSocket socket)
+        {
+            if (ReferenceEquals(socket, exceptSocket) || !socket.Connected)
+            {
+                return;
+            }
+
+            foreach (var room in except)
+            {
+                if (socket.IsInRoom(room))
+                {
+                    return;
+                }
+            }
+
+            socket.Send(packets);
+            Count++;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using Outcry.EngineIO;
+
+namespace Outcry.SocketIO.Internal;
+
+/// <summary>
+/// The Socket.IO side of one Engine.IO connection: decodes packets (reassembling binary attachments),
+/// routes them to the socket of their namespace, and enforces connectTimeout.
+/// </summary>
+internal sealed class SocketIoClient
+{
+    private readonly Dictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _connecting = new(StringComparer.Ordinal);
+    private readonly ITimer _connectTimer;
+    private SocketIoPacket? _reconstructing;
+
+    public SocketIoClient(SocketIoServer server, EngineSocket engine)
+    {
+        Server = server;
+        Engine = engine;
+        _connectTimer = server.Time.CreateTimer(static s => ((SocketIoClient)s!).OnConnectTimeout(), this, server.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    public SocketIoServer Server { get; }
+
+    public EngineSocket Engine { get; }
+
+    public void OnMessage(EngineMessage message)
+    {
+        if (message.IsBinary)
+        {
+            if (_reconstructing is null)
+            {
+                ProtocolViolation("got binary data when not reconstructing a packet");
+                return;
+            }
+
+            _reconstructing.Attachments.Add(message.Data);
+            if (_reconstructing.IsComplete)
+            {
+                var packet = _reconstructing;
+                _reconstructing = null;
+                Dispatch(packet);
+            }
+
+            return;
+        }
+
+        if (_reconstructing is not null)
+        {
+            ProtocolViolation("got plaintext data when reconstructing a packet");
+            return;
+        }
+
+        if (!PacketDecoder.TryDecode(message.Data.Span, Server.Options.MaxAttachments, out var decoded, out var error))
+        {
+            ProtocolViolation(error);
+            return;
+        }
+
+        if (decoded!.IsComplete)
+        {
+            Dispatch(decoded);
+        }
+        else
+        {
+            _reconstructing = decoded;
+        }
+    }
+
+    public void OnClose(string reason)
+    {
+        _connectTimer.Dispose();
+        SocketIoSocket[] sockets;
+        lock (_sockets)
+        {
+            sockets = [.. _sockets.Values];
+        }
+
+        foreach (var socket in sockets)
+        {
+            socket.OnClose(reason);
+        }
+    }
+
+    /// <summary>Closes the whole connection (every namespace).</summary>
+    public void Close() => Engine.Close();
+
+    /// <summary>An invalid packet closes the connection, as the reference server does ("parse error").</summary>
+    public void ProtocolViolation(string what)
+    {
+        Server.LogProtocolViolation(Engine.Id, what);
+        Engine.Close();
+    }
+
+    public void Remove(SocketIoSocket socket)
+    {
+        lock (_sockets)
+        {
+            _sockets.Remove(socket.Namespace.Name);
+        }
+    }
+
+    // As the reference client.ts: CONNECT only for a namespace not joined yet; anything else only for a joined
+    // one; any other combination (a second CONNECT, an event for a namespace never joined, a CONNECT_ERROR sent
+    // by a client) is an invalid state that closes the connection.
+    private void Dispatch(SocketIoPacket packet)
+    {
+        bool joined;
+        SocketIoSocket? socket;
+        lock (_sockets)
+        {
+            joined = _sockets.TryGetValue(packet.Namespace, out socket) || _connecting.Contains(packet.Namespace);
+        }
+
+        if (packet.Type == PacketType.Connect && !joined)
+        {
+            _ = ConnectAsync(packet);
+        }
+        else if (socket is not null && packet.Type is not (PacketType.Connect or PacketType.ConnectError))
+        {
+            socket.OnPacket(packet);
+        }
+        else
+        {
+            ProtocolViolation($"invalid state: {packet.Type} for namespace {packet.Namespace}");
+        }
+    }
+
+    private async Task ConnectAsync(SocketIoPacket packet)
+    {
+        var name = packet.Namespace;
+        lock (_sockets)
+        {
+            _connecting.Add(name);
+        }
+
+        try
+        {
+            var nsp = Server.Lookup(name);
+            if (nsp is null)
+            {
+                Engine.Send(PacketEncoder.ConnectError(name, "Invalid namespace", null));
+                return;
+            }
+
+            var socket = new SocketIoSocket(nsp, this, new SocketIoHandshake(Engine.Handshake, packet.Data));
+            foreach (var middleware in nsp.Middlewares)
+            {
+                try
+                {
+                    await middleware(socket).ConfigureAwait(false);
+                }
+                catch (ConnectionRejectedException e)
+                {
+                    Engine.Send(PacketEncoder.ConnectError(name, e.Message, e.ErrorData));
+                    return;
+                }
+                catch (Exception e)
+                {
+                    Server.LogHandlerError(socket.Id, "middleware", e);
+                    Engine.Send(PacketEncoder.ConnectError(name, "Internal server error", null));
+                    return;
+                }
+            }
+
+            if (!Engine.IsOpen)
+            {
+                return;
+            }
+
+            lock (_sockets)
+            {
+                _sockets[name] = socket;
+            }
+
+            _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Engine.Send(PacketEncoder.Connect(name, socket.Id));
+            nsp.Add(socket);
+        }
+        finally
+        {
+            lock (_sockets)
+            {
+                _connecting.Remove(name);
+            }
+        }
+    }
+
+    private void OnConnectTimeout()
+    {
+        lock (_sockets)
+        {
+            if (_sockets.Count > 0)
+            {
+                return;
+            }
+        }
+
+        Server.LogConnectTimeout(Engine.Id);
+        Engine.Close();
+    }
+}

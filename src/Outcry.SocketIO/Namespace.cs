@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using Outcry.Core;
+
+namespace Outcry.SocketIO;
+
+/// <summary>
+/// A Socket.IO namespace ("/", "/chat", or one created on demand by a dynamic namespace): its middlewares,
+/// its connection handlers, its sockets and rooms.
+/// </summary>
+public sealed class Namespace
+{
+    private readonly ConcurrentDictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly Handlers _handlers;
+
+    internal Namespace(SocketIoServer server, string name, Handlers? shared = null)
+    {
+        Server = server;
+        Name = name;
+        _handlers = shared ?? new Handlers();
+    }
+
+    public string Name { get; }
+
+    public SocketIoServer Server { get; }
+
+    /// <summary>The connected sockets (a live view).</summary>
+    public ICollection<SocketIoSocket> Sockets => _sockets.Values;
+
+    internal RoomRegistry<SocketIoSocket> Rooms { get; } = new();
+
+    internal IReadOnlyList<Func<SocketIoSocket, Task>> Middlewares => _handlers.Middlewares;
+
+    /// <summary>
+    /// Adds a middleware run for every connection before it is accepted, in order. Throw
+    /// <see cref="ConnectionRejectedException"/> to refuse it with a CONNECT_ERROR.
+    /// </summary>
+    public Namespace Use(Func<SocketIoSocket, Task> middleware)
+    {
+        lock (_handlers)
+        {
+            _handlers.Middlewares = [.. _handlers.Middlewares, middleware];
+        }
+
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="handler"/> for each accepted connection, after its CONNECT answer was queued.</summary>
+    public Namespace OnConnection(Action<SocketIoSocket> handler)
+    {
+        lock (_handlers)
+        {
+            _handlers.Connection = [.. _handlers.Connection, handler];
+        }
+
+        return this;
+    }
+
+    public BroadcastOperator To(string room) => new BroadcastOperator(this).To(room);
+
+    public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
+
+    /// <summary>Sends an event to every socket of the namespace; returns the number of recipients.</summary>
+    public int Emit(string eventName, params object?[] args) => new BroadcastOperator(this).Emit(eventName, args);
+
+    /// <summary>The number of sockets in <paramref name="room"/>.</summary>
+    public int RoomSize(string room) => Rooms.Count(room);
+
+    public void DisconnectSockets(bool close = false)
+    {
+        foreach (var socket in _sockets.Values)
+        {
+            socket.Disconnect(close);
+        }
+    }
+
+    internal void Add(SocketIoSocket socket)
+    {
+        _sockets[socket.Id] = socket;
+        socket.OnConnected();
+        foreach (var handler in _handlers.Connection)
+        {
+            try
+            {
+                handler(socket);
+            }
+            catch (Exception e)
+            {
+                Server.LogHandlerError(socket.Id, "connection", e);
+            }
+        }
+
+        socket.OnHandlersAttached();
+    }
+
+    internal void Remove(SocketIoSocket socket) => _sockets.TryRemove(socket.Id, out _);
+
+    /// <summary>Visits every socket without the snapshot <see cref="Sockets"/> would allocate.</summary>
+    internal void ForEachSocket<TState>(TState state, Action<SocketIoSocket, TState> visit)
+    {
+        foreach (var (_, socket) in _sockets)
+        {
+            visit(socket, state);
+        }
+    }
+
+    /// <summary>Middlewares and handlers; shared by reference between a dynamic namespace and its children.</summary>
+    internal sealed class Handlers
+    {
+        public Func<SocketIoSocket, Task>[] Middlewares = [];
+        public Action<SocketIoSocket>[] Connection = [];
+    }
+
+    internal Namespace CreateChild(string name) => new(Server, name, _handlers);
+}

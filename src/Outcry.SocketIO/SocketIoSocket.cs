@@ -1,0 +1,370 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Outcry.EngineIO;
+using Outcry.SocketIO.Internal;
+
+namespace Outcry.SocketIO;
+
+/// <summary>
+/// One client's membership of one namespace, in the spirit of socket.io's server-side <c>Socket</c>:
+/// <c>On</c>, <c>Emit</c>, acks both ways, <c>Join</c>/<c>Leave</c>, <c>To(room).Emit</c>, <c>Disconnect</c>.
+/// </summary>
+public sealed partial class SocketIoSocket
+{
+    private readonly SocketIoClient _client;
+    private readonly Dictionary<string, Func<SocketIoArgs, Ack?, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, PendingAck> _pendingAcks = new();
+    private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
+    private long _nextAckId;
+    private int _connected;
+
+    // Packets that arrived after the CONNECT answer went out but before the connection handlers ran (they may run
+    // on another thread than the transport's reader): held back so that no event reaches a socket without handlers.
+    private readonly Lock _earlyLock = new();
+    private List<SocketIoPacket>? _early = [];
+
+    internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake)
+    {
+        Namespace = nsp;
+        _client = client;
+        Handshake = handshake;
+        Id = NewId();
+    }
+
+    /// <summary>This socket's id (not the Engine.IO session id), as socket.io gives it.</summary>
+    public string Id { get; }
+
+    public Namespace Namespace { get; }
+
+    public SocketIoHandshake Handshake { get; }
+
+    /// <summary>Free for the application (user id, …).</summary>
+    public ConcurrentDictionary<string, object?> Data { get; } = new(StringComparer.Ordinal);
+
+    public bool Connected => Volatile.Read(ref _connected) == 1;
+
+    /// <summary>"polling" or "websocket".</summary>
+    public string Transport => _client.Engine.Transport;
+
+    /// <summary>The rooms this socket is in, its own id room included (a snapshot).</summary>
+    public IReadOnlyCollection<string> Rooms
+    {
+        get
+        {
+            lock (_rooms)
+            {
+                return [.. _rooms];
+            }
+        }
+    }
+
+    /// <summary>Raised once, after the socket left every room; the argument is the reason.</summary>
+    public event Action<SocketIoSocket, string>? Disconnected;
+
+    public void On(string eventName, Action<SocketIoArgs, Ack?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        On(eventName, (args, ack) =>
+        {
+            handler(args, ack);
+            return Task.CompletedTask;
+        });
+    }
+
+    public void On(string eventName, Action<SocketIoArgs> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        On(eventName, (args, _) => handler(args));
+    }
+
+    public void On(string eventName, Func<SocketIoArgs, Ack?, Task> handler)
+    {
+        lock (_handlers)
+        {
+            _handlers[eventName] = handler;
+        }
+    }
+
+    /// <summary>Sends an event to this socket. False when the connection is gone.</summary>
+    public bool Emit(string eventName, params object?[] args)
+    {
+        return Connected && _client.Engine.Send(PacketEncoder.Event(Namespace.Name, eventName, args));
+    }
+
+    /// <summary>Sends an event and waits for the client's acknowledgement; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public Task<SocketIoArgs> EmitWithAckAsync(string eventName, TimeSpan timeout, params object?[] args)
+    {
+        var id = Interlocked.Increment(ref _nextAckId) - 1;
+        var pending = new PendingAck(this, id);
+        _pendingAcks[id] = pending;
+        if (!Connected || !_client.Engine.Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
+        {
+            _pendingAcks.TryRemove(id, out _);
+            return Task.FromException<SocketIoArgs>(new InvalidOperationException("The socket is disconnected."));
+        }
+
+        pending.StartTimer(_client.Server.Time, timeout);
+        return pending.Task;
+    }
+
+    public void Join(string room)
+    {
+        lock (_rooms)
+        {
+            if (!_rooms.Add(room))
+            {
+                return;
+            }
+        }
+
+        Namespace.Rooms.Join(room, this);
+    }
+
+    public void Leave(string room)
+    {
+        lock (_rooms)
+        {
+            if (!_rooms.Remove(room))
+            {
+                return;
+            }
+        }
+
+        Namespace.Rooms.Leave(room, this);
+    }
+
+    /// <summary>Everyone in <paramref name="room"/> but this socket.</summary>
+    public BroadcastOperator To(string room) => new BroadcastOperator(Namespace).To(room).Except(this);
+
+    /// <summary>Everyone in the namespace but this socket.</summary>
+    public BroadcastOperator Broadcast => new BroadcastOperator(Namespace).Except(this);
+
+    /// <summary>
+    /// Leaves the namespace ("server namespace disconnect"; the client sees "io server disconnect" and does not
+    /// reconnect by itself). With <paramref name="close"/>, closes the whole underlying connection.
+    /// </summary>
+    public void Disconnect(bool close = false)
+    {
+        if (!Connected)
+        {
+            return;
+        }
+
+        if (close)
+        {
+            _client.Close();
+            return;
+        }
+
+        _client.Engine.Send(PacketEncoder.Disconnect(Namespace.Name));
+        OnClose("server namespace disconnect");
+    }
+
+    internal bool IsInRoom(string room)
+    {
+        lock (_rooms)
+        {
+            return _rooms.Contains(room);
+        }
+    }
+
+    internal void Send(EnginePacket[] packets) => _client.Engine.Send(packets);
+
+    internal void OnConnected()
+    {
+        Volatile.Write(ref _connected, 1);
+        Join(Id);
+    }
+
+    internal void OnPacket(SocketIoPacket packet)
+    {
+        lock (_earlyLock)
+        {
+            if (_early is not null)
+            {
+                _early.Add(packet);
+                return;
+            }
+        }
+
+        Handle(packet);
+    }
+
+    /// <summary>Called once the connection handlers ran: handles the held-back packets, in order, then goes live.</summary>
+    internal void OnHandlersAttached()
+    {
+        while (true)
+        {
+            List<SocketIoPacket> batch;
+            lock (_earlyLock)
+            {
+                batch = _early!;
+                if (batch.Count == 0)
+                {
+                    _early = null;
+                    return;
+                }
+
+                _early = [];
+            }
+
+            foreach (var packet in batch)
+            {
+                Handle(packet);
+            }
+        }
+    }
+
+    private void Handle(SocketIoPacket packet)
+    {
+        switch (packet.Type)
+        {
+            case PacketType.Event or PacketType.BinaryEvent:
+                OnEvent(packet);
+                break;
+            case PacketType.Ack or PacketType.BinaryAck:
+                if (_pendingAcks.TryRemove(packet.AckId, out var pending))
+                {
+                    pending.Complete(new SocketIoArgs(packet.Data, 0, packet.Attachments));
+                }
+
+                break;
+            case PacketType.Disconnect:
+                OnClose("client namespace disconnect");
+                break;
+            default:
+                _client.ProtocolViolation("unexpected packet type " + packet.Type);
+                break;
+        }
+    }
+
+    internal void OnClose(string reason)
+    {
+        if (Interlocked.Exchange(ref _connected, 0) != 1)
+        {
+            return;
+        }
+
+        string[] rooms;
+        lock (_rooms)
+        {
+            rooms = [.. _rooms];
+            _rooms.Clear();
+        }
+
+        foreach (var room in rooms)
+        {
+            Namespace.Rooms.Leave(room, this);
+        }
+
+        Namespace.Remove(this);
+        _client.Remove(this);
+        foreach (var pending in _pendingAcks.Values)
+        {
+            pending.Fail(new InvalidOperationException("The socket disconnected before acknowledging: " + reason));
+        }
+
+        _pendingAcks.Clear();
+        try
+        {
+            Disconnected?.Invoke(this, reason);
+        }
+        catch (Exception e)
+        {
+            _client.Server.LogHandlerError(Id, "disconnect", e);
+        }
+    }
+
+    private void OnEvent(SocketIoPacket packet)
+    {
+        var name = packet.Data[0];
+        var eventName = name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString()! : name.GetRawText();
+        Func<SocketIoArgs, Ack?, Task>? handler;
+        lock (_handlers)
+        {
+            _handlers.TryGetValue(eventName, out handler);
+        }
+
+        if (handler is null)
+        {
+            return;
+        }
+
+        var args = new SocketIoArgs(packet.Data, 1, packet.Attachments);
+        Ack? ack = packet.AckId >= 0 ? CreateAck(packet.AckId) : null;
+        try
+        {
+            var task = handler(args, ack);
+            if (!task.IsCompletedSuccessfully)
+            {
+                task.ContinueWith(
+                    static (t, s) => ((SocketIoSocket)s!).OnHandlerFault(t),
+                    this,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+        catch (Exception e)
+        {
+            _client.Server.LogHandlerError(Id, eventName, e);
+        }
+    }
+
+    private void OnHandlerFault(Task task) => _client.Server.LogHandlerError(Id, "async handler", task.Exception!);
+
+    private Ack CreateAck(long ackId)
+    {
+        var sent = 0;
+        return args =>
+        {
+            if (Interlocked.Exchange(ref sent, 1) == 0 && Connected)
+            {
+                _client.Engine.Send(PacketEncoder.Ack(Namespace.Name, ackId, args));
+            }
+        };
+    }
+
+    private static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    private sealed class PendingAck(SocketIoSocket socket, long id)
+    {
+        private readonly TaskCompletionSource<SocketIoArgs> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private ITimer? _timer;
+
+        public Task<SocketIoArgs> Task => _completion.Task;
+
+        public void StartTimer(TimeProvider time, TimeSpan timeout)
+        {
+            _timer = time.CreateTimer(static s => ((PendingAck)s!).OnTimeout(), this, timeout, Timeout.InfiniteTimeSpan);
+            if (_completion.Task.IsCompleted)
+            {
+                _timer.Dispose();
+            }
+        }
+
+        public void Complete(SocketIoArgs args)
+        {
+            _timer?.Dispose();
+            _completion.TrySetResult(args);
+        }
+
+        public void Fail(Exception e)
+        {
+            _timer?.Dispose();
+            _completion.TrySetException(e);
+        }
+
+        private void OnTimeout()
+        {
+            socket._pendingAcks.TryRemove(id, out _);
+            _timer?.Dispose();
+            _completion.TrySetException(new TimeoutException("The client did not acknowledge in time."));
+        }
+    }
+}
