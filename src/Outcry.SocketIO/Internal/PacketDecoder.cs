@@ -48,6 +48,13 @@ internal static class PacketDecoder
             }
 
             attachments = int.Parse(text[start..i], provider: null);
+            if (attachments < 1)
+            {
+                // socket.io-parser 4.2.7: a binary packet without binary is illegal.
+                error = "illegal attachments";
+                return false;
+            }
+
             if (attachments > maxAttachments)
             {
                 error = "too many attachments";
@@ -136,6 +143,45 @@ internal static class PacketDecoder
         var first = array[0];
         return first.ValueKind == JsonValueKind.Number
             || (first.ValueKind == JsonValueKind.String && !ReservedEvents.Contains(first.GetString()));
+    }
+
+    /// <summary>
+    /// Whether every placeholder (<c>{"_placeholder":true,"num":N}</c>) in a reconstructed binary packet points to one
+    /// of its <paramref name="count"/> attachments; the reference parser throws "illegal attachments" otherwise.
+    /// </summary>
+    public static bool PlaceholdersAreValid(JsonElement data, int count)
+    {
+        switch (data.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (!PlaceholdersAreValid(item, count))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Object:
+                if (data.TryGetProperty("_placeholder", out var flag) && flag.ValueKind == JsonValueKind.True)
+                {
+                    return data.TryGetProperty("num", out var num) && num.ValueKind == JsonValueKind.Number
+                        && num.TryGetInt32(out var n) && n >= 0 && n < count;
+                }
+
+                foreach (var property in data.EnumerateObject())
+                {
+                    if (!PlaceholdersAreValid(property.Value, count))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
     }
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';

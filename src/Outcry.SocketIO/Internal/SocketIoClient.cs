@@ -39,6 +39,12 @@ internal sealed class SocketIoClient
             {
                 var packet = _reconstructing;
                 _reconstructing = null;
+                if (!PacketDecoder.PlaceholdersAreValid(packet.Data, packet.AttachmentCount))
+                {
+                    ProtocolViolation("illegal attachments");
+                    return;
+                }
+
                 Dispatch(packet);
             }
 

@@ -25,9 +25,6 @@ const POLLING_TYPE = 'text/plain; charset=UTF-8';
 // Closing on a missed pong is due at pingInterval + pingTimeout = 500 ms; allow generous slack.
 const CLOSE_DEADLINE = 1500;
 
-// Server bugs found by this file (tests marked todo until fixed).
-const NOOP_ON_WS_BUG =
-  'server bug: the noop "6" queued for the polling transport on "2probe" is sent over the WebSocket after "5" when no GET was pending (reference sends the noop only to a pending GET)';
 
 const open = () => PollingSession.open(server.url, PATH);
 const openWs = (opts) => openWsSession(server.url, PATH, opts);
@@ -325,7 +322,7 @@ describe('Engine.IO upgrade', () => {
     await ws.expect([9, 8, 7]);
   });
 
-  it('2probe and 5 sent back to back (no GET pending): the WebSocket carries exactly "3probe", then the echo', { todo: NOOP_ON_WS_BUG }, async () => {
+  it('2probe and 5 sent back to back (no GET pending): the WebSocket carries exactly "3probe", then the echo', async () => {
     const s = await open();
     const ws = upgradeSocket(s);
     ws.send('2probe');

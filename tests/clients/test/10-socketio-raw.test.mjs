@@ -11,11 +11,6 @@ const server = useServer();
 const PATH = '/socket.io/';
 const CONNECT_TIMEOUT = 1000;
 
-// Server bugs found by this file (tests marked todo until fixed).
-const PLACEHOLDER_BUG =
-  'server bug: an invalid attachment placeholder (num out of range, non-numeric or missing) does not close the connection; the reference parser throws "illegal attachments" and closes it';
-const ZERO_ATTACHMENTS_BUG =
-  'server bug: 450-[…] (a binary packet announcing 0 attachments) is delivered as an event; the official server (socket.io-parser 4.2.7) rejects it ("Illegal attachments", n < 1) and closes the connection';
 
 const ph = (num) => ({ _placeholder: true, num });
 const PH0 = JSON.stringify(ph(0));
@@ -263,7 +258,7 @@ describe('Socket.IO protocol violations close the connection', () => {
     await expectClosedAfter(socket, `4511-["message",${phs}]`, ...Array.from({ length: 11 }, (_, i) => Buffer.from([i])));
   });
 
-  it('a binary event announcing 0 attachments (450-[…])', { todo: ZERO_ATTACHMENTS_BUG }, async () => {
+  it('a binary event announcing 0 attachments (450-[…])', async () => {
     const socket = await joined();
     await expectClosedAfter(socket, '450-["message","no binary"]');
   });
@@ -283,7 +278,7 @@ describe('Socket.IO protocol violations close the connection', () => {
     ['a placeholder with a non-numeric num', '{"_placeholder":true,"num":"0"}'],
     ['a placeholder without num', '{"_placeholder":true}'],
   ]) {
-    it(`${label}: 451-["message",${placeholder}] + 1 binary`, { todo: PLACEHOLDER_BUG }, async () => {
+    it(`${label}: 451-["message",${placeholder}] + 1 binary`, async () => {
       const socket = await joined();
       await expectClosedAfter(socket, `451-["message",${placeholder}]`, Buffer.from([1]));
     });

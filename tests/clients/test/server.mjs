@@ -205,15 +205,26 @@ export async function startServer() {
  */
 export function useServer() {
   const handle = { url: undefined, server: undefined };
+  // Whatever a client sends, the server must never log an error or an unhandled exception of its own.
+  const errors = [];
   before(async () => {
     handle.server = await startServer();
     handle.url = handle.server.url;
+    handle.server.onOutput((_, text) => {
+      for (const line of text.split('\n')) {
+        if (/^(fail|crit): |unhandled exception/i.test(line)) errors.push(line);
+      }
+    });
   });
   afterEach((t) => {
     if (handle.server && t.passed === false) handle.server.dumpLogs(`test failed: ${t.name}`);
   });
   after(async () => {
     if (handle.server) await handle.server.stop();
+    if (errors.length) {
+      handle.server.dumpLogs('the server logged errors');
+      throw new Error(`the server logged ${errors.length} error(s), first: ${errors[0]}`);
+    }
   });
   return handle;
 }
