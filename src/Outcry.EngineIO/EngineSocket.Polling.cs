@@ -160,7 +160,7 @@ public sealed partial class EngineSocket
             }
 
             var max = _server.Options.MaxHttpBufferSize;
-            var body = await ReadBodyAsync(request, max, context.RequestAborted).ConfigureAwait(false);
+            var body = await BoundedBody.ReadAsync(request, max, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
                 // As the reference server: 413, the body's packets are dropped, the session lives on.
@@ -170,7 +170,7 @@ public sealed partial class EngineSocket
             }
 
             var packets = new List<DecodedPacket>();
-            if (!PollingPayload.TryDecode(body.Value.Span, packets))
+            if (!PollingPayload.TryDecode(body, packets))
             {
                 _server.LogProtocolViolation(Id, "malformed polling payload");
                 Close("parse error");
@@ -206,36 +206,6 @@ public sealed partial class EngineSocket
             {
                 _postPending = false;
             }
-        }
-    }
-
-    /// <summary>Reads the whole body, or returns null as soon as it is known to exceed <paramref name="max"/>.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancel)
-    {
-        if (request.ContentLength > max)
-        {
-            return null;
-        }
-
-        var reader = request.BodyReader;
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancel).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (buffer.Length > max)
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                return null;
-            }
-
-            if (result.IsCompleted)
-            {
-                var bytes = buffer.ToArray();
-                reader.AdvanceTo(buffer.End);
-                return bytes;
-            }
-
-            reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 

@@ -1,17 +1,22 @@
 using Microsoft.Extensions.Options;
+using Outcry.Core;
 using Outcry.EngineIO;
+using Outcry.Server.Api;
+using Outcry.Server.Auth;
+using Outcry.Server.Push;
 using Outcry.SocketIO;
 
 namespace Outcry.Server;
 
 /// <summary>Wires the layers into an ASP.NET Core host: services from configuration, endpoints on the app.</summary>
-public static class OutcryHost
+public static partial class OutcryHost
 {
-    /// <summary>Registers the Engine.IO and Socket.IO servers, bound to the "Outcry:EngineIO" and "Outcry:SocketIO" sections.</summary>
+    /// <summary>Registers the push service, bound to the "Outcry" section (and its "EngineIO" and "SocketIO" sub-sections).</summary>
     public static IServiceCollection AddOutcry(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<EngineIoOptions>(configuration.GetSection("Outcry:EngineIO"));
         services.Configure<SocketIoOptions>(configuration.GetSection("Outcry:SocketIO"));
+        services.Configure<OutcryOptions>(configuration.GetSection("Outcry"));
         services.AddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,
             sp.GetRequiredService<ILogger<SocketIoServer>>()));
@@ -20,17 +25,44 @@ public static class OutcryHost
             sp.GetRequiredService<SocketIoServer>(),
             sp.GetRequiredService<ILogger<EngineIoServer>>()));
         services.AddSingleton(_ => ClientBundle.FromAppDirectory());
+
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OutcryOptions>>().Value);
+        services.AddSingleton(sp => new ApiKey(sp.GetRequiredService<OutcryOptions>().ApiKey));
+        services.AddSingleton(sp => new RoomAccess(sp.GetRequiredService<OutcryOptions>().Rooms.Private));
+        services.AddSingleton<IPublicationSink>(sp => new SocketIoSink(sp.GetRequiredService<SocketIoServer>()));
+        services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<IPublicationSink>()));
+        services.AddHttpClient(BackendProxy.ClientName);
+        services.AddSingleton<BackendProxy>();
+        services.AddSingleton(sp => new ClientAuthenticator(
+            sp.GetRequiredService<OutcryOptions>(),
+            sp.GetRequiredService<ApiKey>(),
+            JwtAuthenticator.Create(sp.GetRequiredService<OutcryOptions>().Auth),
+            sp.GetRequiredService<BackendProxy>()));
+        services.AddSingleton<PushHub>();
         return services;
     }
 
-    /// <summary>Maps /socket.io/ (and its client bundle), /healthz, /readyz and /metrics.</summary>
+    /// <summary>Maps /socket.io/ (and its client bundle), the HTTP API, /healthz, /readyz and /metrics.</summary>
     public static WebApplication MapOutcry(this WebApplication app)
     {
         var engine = app.Services.GetRequiredService<EngineIoServer>();
         var io = app.Services.GetRequiredService<SocketIoServer>();
+        var options = app.Services.GetRequiredService<OutcryOptions>();
+        var hub = app.Services.GetRequiredService<PushHub>();
+        foreach (var name in options.Namespaces)
+        {
+            hub.Attach(Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name));
+        }
+
+        if (!app.Services.GetRequiredService<ApiKey>().IsConfigured)
+        {
+            LogNoApiKey(app.Logger);
+        }
+
         app.UseWebSockets();
         app.Services.GetRequiredService<ClientBundle>().Map(app, "/socket.io");
         MapEngineIo(app, "/socket.io", engine);
+        PublishEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested
             ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
@@ -45,4 +77,7 @@ public static class OutcryHost
     {
         endpoints.Map(path + "/{**rest}", engine.HandleRequestAsync);
     }
+
+    [LoggerMessage(1001, LogLevel.Warning, "Outcry:ApiKey is not set: the HTTP API and trusted sockets serve loopback callers only. Set a key before exposing this port.")]
+    private static partial void LogNoApiKey(ILogger logger);
 }

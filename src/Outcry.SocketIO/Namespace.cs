@@ -55,6 +55,9 @@ public sealed class Namespace
         return this;
     }
 
+    /// <summary>Every socket of the namespace, to narrow with <c>To</c>/<c>Except</c>.</summary>
+    public BroadcastOperator Everyone => new(this);
+
     public BroadcastOperator To(string room) => new BroadcastOperator(this).To(room);
 
     public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
@@ -64,6 +67,14 @@ public sealed class Namespace
 
     /// <summary>The number of sockets in <paramref name="room"/>.</summary>
     public int RoomSize(string room) => Rooms.Count(room);
+
+    /// <summary>The sockets in <paramref name="room"/> now (a snapshot).</summary>
+    public SocketIoSocket[] In(string room) => Rooms.Members(room);
+
+    /// <summary>The number of non-empty rooms, each socket's own id room included.</summary>
+    public int RoomCount => Rooms.RoomCount;
+
+    public bool TryGetSocket(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketIoSocket? socket) => _sockets.TryGetValue(id, out socket);
 
     public void DisconnectSockets(bool close = false)
     {

@@ -60,6 +60,9 @@ public sealed partial class SocketIoServer : IEngineIoHandler
         return template;
     }
 
+    /// <summary>The namespace called <paramref name="name"/> if it exists (never creates one).</summary>
+    public bool TryGetNamespace(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Namespace? nsp) => _namespaces.TryGetValue(name, out nsp);
+
     internal Namespace? Lookup(string name)
     {
         if (_namespaces.TryGetValue(name, out var nsp))

@@ -15,6 +15,7 @@ public sealed partial class SocketIoSocket
     private readonly Dictionary<string, Func<SocketIoArgs, Ack?, Task>> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, PendingAck> _pendingAcks = new();
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
+    private Func<string, SocketIoArgs, Ack?, Task>? _fallback;
     private long _nextAckId;
     private int _connected;
 
@@ -82,6 +83,16 @@ public sealed partial class SocketIoSocket
         lock (_handlers)
         {
             _handlers[eventName] = handler;
+        }
+    }
+
+    /// <summary>Handles every event that has no handler of its own (the event name comes first).</summary>
+    public void OnAny(Func<string, SocketIoArgs, Ack?, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_handlers)
+        {
+            _fallback = handler;
         }
     }
 
@@ -280,12 +291,14 @@ public sealed partial class SocketIoSocket
         var name = packet.Data[0];
         var eventName = name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString()! : name.GetRawText();
         Func<SocketIoArgs, Ack?, Task>? handler;
+        Func<string, SocketIoArgs, Ack?, Task>? fallback;
         lock (_handlers)
         {
             _handlers.TryGetValue(eventName, out handler);
+            fallback = _fallback;
         }
 
-        if (handler is null)
+        if (handler is null && fallback is null)
         {
             return;
         }
@@ -294,7 +307,7 @@ public sealed partial class SocketIoSocket
         Ack? ack = packet.AckId >= 0 ? CreateAck(packet.AckId) : null;
         try
         {
-            var task = handler(args, ack);
+            var task = handler is not null ? handler(args, ack) : fallback!(eventName, args, ack);
             if (!task.IsCompletedSuccessfully)
             {
                 task.ContinueWith(

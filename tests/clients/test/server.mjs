@@ -36,20 +36,28 @@ function freePort() {
   });
 }
 
-function serverCommand(port) {
-  const urlArgs = ['--urls', `http://127.0.0.1:${port}`];
-  if (process.env.OUTCRY_REFERENCE === '1') {
+// The built servers (`dotnet build -c Release` of the solution puts them there).
+const APPS = {
+  conformance: 'tests/Outcry.Conformance',
+  outcry: 'src/Outcry.Server',
+};
+
+function serverCommand(port, { app = 'conformance', args = [] } = {}) {
+  const urlArgs = ['--urls', `http://127.0.0.1:${port}`, ...args];
+  if (process.env.OUTCRY_REFERENCE === '1' && app === 'conformance') {
     return { cmd: process.execPath, args: [resolve(clientsDir, 'reference-server.mjs'), ...urlArgs] };
   }
-  const dll = process.env.OUTCRY_CONFORMANCE_DLL
+  const project = APPS[app];
+  const name = project.split('/').pop();
+  const dll = app === 'conformance' && process.env.OUTCRY_CONFORMANCE_DLL
     ? resolve(clientsDir, process.env.OUTCRY_CONFORMANCE_DLL)
-    : resolve(clientsDir, '../../tests/Outcry.Conformance/bin/Release/net10.0/Outcry.Conformance.dll');
-  if (process.env.OUTCRY_CONFORMANCE_DLL || existsSync(dll)) {
+    : resolve(repoRoot, project, `bin/Release/net10.0/${name}.dll`);
+  if (existsSync(dll)) {
     return { cmd: 'dotnet', args: [dll, ...urlArgs] };
   }
   return {
     cmd: 'dotnet',
-    args: ['run', '--no-build', '-c', 'Release', '--project', resolve(repoRoot, 'tests/Outcry.Conformance'), '--', ...urlArgs],
+    args: ['run', '--no-build', '-c', 'Release', '--project', resolve(repoRoot, project), '--', ...urlArgs],
   };
 }
 
@@ -59,13 +67,14 @@ function backoff(ms) {
 }
 
 /**
- * Starts the server and waits until /healthz answers 200.
+ * Starts a server — the conformance server, or with `{app: 'outcry', args}` the real Outcry server with
+ * configuration on its command line — and waits until /healthz answers 200.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, logs: () => string,
  *   onOutput: (listener: (stream: 'stdout' | 'stderr', text: string) => void) => () => void, dumpLogs: (why: string) => void}>}
  */
-export async function startServer() {
+export async function startServer(options = {}) {
   const port = await freePort();
-  const { cmd, args } = serverCommand(port);
+  const { cmd, args } = serverCommand(port, options);
   const url = `http://127.0.0.1:${port}`;
 
   const child = spawn(cmd, args, {
@@ -203,12 +212,12 @@ export async function startServer() {
  * that start the server once and stop it at the end. Server output is printed when a
  * test fails. Returns a handle whose `url` is set once the server is up.
  */
-export function useServer() {
+export function useServer(options = {}) {
   const handle = { url: undefined, server: undefined };
   // Whatever a client sends, the server must never log an error or an unhandled exception of its own.
   const errors = [];
   before(async () => {
-    handle.server = await startServer();
+    handle.server = await startServer(options);
     handle.url = handle.server.url;
     handle.server.onOutput((_, text) => {
       for (const line of text.split('\n')) {

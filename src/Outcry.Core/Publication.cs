@@ -1,0 +1,39 @@
+using System.Text.Json;
+
+namespace Outcry.Core;
+
+/// <summary>
+/// One message a backend publishes: an event with its data, for the connections a <see cref="Target"/> selects in
+/// one namespace. Protocol-free: the transport layer turns it into its own packets, encoded once per wire format.
+/// </summary>
+public sealed record Publication
+{
+    /// <summary>The Socket.IO namespace ("/" unless told otherwise).</summary>
+    public string Namespace { get; init; } = "/";
+
+    public required string Event { get; init; }
+
+    /// <summary>The event's single argument; <see cref="JsonValueKind.Undefined"/> for an event without one.</summary>
+    public JsonElement Data { get; init; }
+
+    public required PublicationTarget Target { get; init; }
+}
+
+/// <summary>
+/// Who receives a publication: the members of some rooms, the connections of some users (their <c>user:{id}</c>
+/// rooms), or everyone in the namespace — less the members of the <see cref="Except"/> rooms (a connection id is
+/// a room of its own, so one connection can be left out).
+/// </summary>
+public sealed record PublicationTarget
+{
+    public IReadOnlyList<string> Rooms { get; init; } = [];
+
+    public IReadOnlyList<string> Users { get; init; } = [];
+
+    public bool Broadcast { get; init; }
+
+    public IReadOnlyList<string> Except { get; init; } = [];
+
+    /// <summary>The rooms to deliver to: the named rooms and the users' rooms, each once.</summary>
+    public IEnumerable<string> AllRooms() => Rooms.Concat(Users.Select(RoomNames.ForUser)).Distinct(StringComparer.Ordinal);
+}

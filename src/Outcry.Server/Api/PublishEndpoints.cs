@@ -1,0 +1,281 @@
+using System.Text;
+using System.Text.Json;
+using Outcry.Core;
+using Outcry.EngineIO;
+using Outcry.Server.Auth;
+using Outcry.SocketIO;
+
+namespace Outcry.Server.Api;
+
+/// <summary>
+/// The backend's HTTP API: publish to rooms, users or everyone; subscribe and disconnect connections; stats; and seed
+/// 000's <c>POST /pub</c>. Every call presents the API key (or comes from loopback when none is configured).
+/// </summary>
+internal static class PublishEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutcryOptions>>().Value;
+        var apiKey = app.Services.GetRequiredService<ApiKey>();
+        var broker = app.Services.GetRequiredService<IBroker>();
+        var io = app.Services.GetRequiredService<SocketIoServer>();
+        var engine = app.Services.GetRequiredService<EngineIoServer>();
+        var max = options.Api.MaxBodyBytes;
+
+        var api = app.MapGroup("").AddEndpointFilter(async (context, next) =>
+            apiKey.Accepts(ApiKey.From(context.HttpContext.Request), context.HttpContext.Connection.RemoteIpAddress)
+                ? await next(context).ConfigureAwait(false)
+                : apiKey.IsConfigured ? ApiError.Unauthorized() : ApiError.LoopbackOnly());
+
+        api.MapPost("/api/publish", Json(max, async (http, body) =>
+        {
+            var publication = PublishRequest.Read(body, out var error);
+            if (publication is null)
+            {
+                return ApiError.BadRequest(error);
+            }
+
+            var recipients = await broker.PublishAsync(publication, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new { ok = true, recipients }, JsonDefaults.Options);
+        }));
+
+        api.MapPost("/api/publish/batch", Json(max, async (_, body) =>
+        {
+            if (body.ValueKind != JsonValueKind.Array)
+            {
+                return ApiError.BadRequest("a batch is a JSON array of publications");
+            }
+
+            if (body.GetArrayLength() > options.Api.MaxBatch)
+            {
+                return ApiError.BadRequest($"a batch holds at most {options.Api.MaxBatch} publications");
+            }
+
+            // All or nothing: every publication is checked before the first is published.
+            var publications = new List<Publication>();
+            foreach (var item in body.EnumerateArray())
+            {
+                var publication = PublishRequest.Read(item, out var error);
+                if (publication is null)
+                {
+                    return ApiError.BadRequest($"[{publications.Count}]: {error}");
+                }
+
+                publications.Add(publication);
+            }
+
+            var results = new List<object>(publications.Count);
+            foreach (var publication in publications)
+            {
+                results.Add(new { recipients = await broker.PublishAsync(publication, CancellationToken.None).ConfigureAwait(false) });
+            }
+
+            return Results.Json(new { ok = true, results }, JsonDefaults.Options);
+        }));
+
+        // Seed 000's push API, unchanged: {itemId, channel, message} as JSON or as PHP's http_build_query form.
+        api.MapPost("/pub", async (HttpContext http) =>
+        {
+            var bytes = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted).ConfigureAwait(false);
+            if (bytes is null)
+            {
+                return ApiError.TooLarge(max);
+            }
+
+            JsonElement body;
+            if (http.Request.HasFormContentType)
+            {
+                try
+                {
+                    body = JsonSerializer.SerializeToElement(PhpForm.Parse(Encoding.UTF8.GetString(bytes)));
+                }
+                catch (Exception e) when (e is FormatException or InvalidDataException)
+                {
+                    return ApiError.BadRequest("data error: " + e.Message);
+                }
+            }
+            else if (RequestBody.ParseJson(bytes, out var jsonError) is { } json)
+            {
+                body = json;
+            }
+            else
+            {
+                return ApiError.BadRequest("data error: " + jsonError, "invalid_json");
+            }
+
+            if (body.ValueKind != JsonValueKind.Object)
+            {
+                return ApiError.BadRequest("data error: expected {itemId, channel, message}");
+            }
+
+            var publication = PublishRequest.Read(SeedEnvelope(body), out var error);
+            if (publication is null)
+            {
+                return ApiError.BadRequest("data error: " + error);
+            }
+
+            await broker.PublishAsync(publication, http.RequestAborted).ConfigureAwait(false);
+            return Results.Text("ok");
+        });
+
+        api.MapPost("/api/subscribe", Json(max, (_, body) => Task.FromResult(Membership(io, body, join: true))));
+        api.MapPost("/api/unsubscribe", Json(max, (_, body) => Task.FromResult(Membership(io, body, join: false))));
+        api.MapPost("/api/disconnect", Json(max, (_, body) =>
+        {
+            if (!TrySelect(io, body, out var sockets, out var error))
+            {
+                return Task.FromResult(ApiError.BadRequest(error));
+            }
+
+            foreach (var socket in sockets)
+            {
+                socket.Disconnect();
+            }
+
+            return Task.FromResult(Results.Json(new { ok = true, connections = sockets.Count }, JsonDefaults.Options));
+        }));
+
+        api.MapGet("/api/stats", () => Results.Json(Stats(io, engine), JsonDefaults.Options));
+    }
+
+    // {"itemId":100,"channel":"auction","message":{…}} → {"room":"100","event":"auction","data":{…}}
+    private static JsonElement SeedEnvelope(JsonElement body)
+    {
+        var envelope = new Dictionary<string, JsonElement>();
+        if (body.TryGetProperty("itemId", out var room))
+        {
+            envelope["room"] = room;
+        }
+
+        if (body.TryGetProperty("channel", out var channel))
+        {
+            envelope["event"] = channel;
+        }
+
+        if (body.TryGetProperty("message", out var message))
+        {
+            envelope["data"] = message;
+        }
+
+        return JsonSerializer.SerializeToElement(envelope);
+    }
+
+    // {user | connection, room | rooms[], namespace?} → the selected connections join (or leave) the rooms.
+    // The backend decides, so private rooms are allowed here.
+    private static IResult Membership(SocketIoServer io, JsonElement body, bool join)
+    {
+        if (!TrySelect(io, body, out var sockets, out var error))
+        {
+            return ApiError.BadRequest(error);
+        }
+
+        var rooms = new List<string>();
+        if (body.TryGetProperty("room", out var room) && room.ValueKind == JsonValueKind.String)
+        {
+            rooms.Add(room.GetString()!);
+        }
+
+        if (body.TryGetProperty("rooms", out var many) && many.ValueKind == JsonValueKind.Array)
+        {
+            rooms.AddRange(many.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!));
+        }
+
+        if (rooms.Count == 0)
+        {
+            return ApiError.BadRequest("name the room or rooms");
+        }
+
+        if (rooms.Select(r => RoomNames.Validate(r)).FirstOrDefault(e => e is not null) is { } invalid)
+        {
+            return ApiError.BadRequest(invalid);
+        }
+
+        foreach (var socket in sockets)
+        {
+            foreach (var name in rooms)
+            {
+                if (join)
+                {
+                    socket.Join(name);
+                }
+                else if (name != socket.Id)
+                {
+                    socket.Leave(name);
+                }
+            }
+        }
+
+        return Results.Json(new { ok = true, connections = sockets.Count }, JsonDefaults.Options);
+    }
+
+    // {user: "42"} → every connection of that user (its user:42 room); {connection: "<socket id>"} → that one;
+    // in the given namespace, or in every namespace when none is named.
+    private static bool TrySelect(SocketIoServer io, JsonElement body, out List<SocketIoSocket> sockets, out string error)
+    {
+        sockets = [];
+        error = "";
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            error = "expected a JSON object";
+            return false;
+        }
+
+        var user = StringOrNumber(body, "user");
+        var connection = StringOrNumber(body, "connection");
+        if ((user is null) == (connection is null))
+        {
+            error = "name exactly one of user or connection";
+            return false;
+        }
+
+        var namespaces = io.Namespaces.AsEnumerable();
+        if (StringOrNumber(body, "namespace") is { } name)
+        {
+            namespaces = io.TryGetNamespace(name, out var nsp) ? [nsp] : [];
+        }
+
+        foreach (var nsp in namespaces)
+        {
+            if (user is not null)
+            {
+                sockets.AddRange(nsp.In(RoomNames.ForUser(user)));
+            }
+            else if (nsp.TryGetSocket(connection!, out var socket))
+            {
+                sockets.Add(socket);
+            }
+        }
+
+        return true;
+    }
+
+    private static string? StringOrNumber(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        } : null;
+
+    private static object Stats(SocketIoServer io, EngineIoServer engine) => new
+    {
+        connections = new
+        {
+            websocket = engine.Metrics.CurrentWebSocketConnections,
+            polling = engine.Metrics.CurrentPollingConnections,
+        },
+        namespaces = io.Namespaces.ToDictionary(n => n.Name, n => new { sockets = n.Sockets.Count, rooms = n.RoomCount }),
+    };
+
+    // A handler of a JSON body, bounded by max; typed as Delegate so minimal APIs write the IResult it returns.
+    private static Delegate Json(int max, Func<HttpContext, JsonElement, Task<IResult>> handle) => async (HttpContext http) =>
+    {
+        var bytes = await BoundedBody.ReadAsync(http.Request, max, http.RequestAborted).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return ApiError.TooLarge(max);
+        }
+
+        return RequestBody.ParseJson(bytes, out var error) is { } body ? await handle(http, body).ConfigureAwait(false) : ApiError.BadRequest(error, "invalid_json");
+    };
+}

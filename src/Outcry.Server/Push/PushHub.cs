@@ -1,0 +1,239 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Outcry.Core;
+using Outcry.Server.Api;
+using Outcry.Server.Auth;
+using Outcry.SocketIO;
+
+namespace Outcry.Server.Push;
+
+/// <summary>
+/// The push service's behaviour on a namespace: authenticate at CONNECT, join the identity's and the query's rooms,
+/// and serve the client events <c>subscribe</c>/<c>unsubscribe</c>, <c>publish</c> (trusted backends) and RPC
+/// (every other event sent with an ack, when the RPC proxy is configured).
+/// </summary>
+internal sealed partial class PushHub(
+    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, IBroker broker, BackendProxy proxy, ILogger<PushHub> logger)
+{
+    private const string IdentityKey = "outcry.identity";
+    private const string RpcInFlightKey = "outcry.rpc";
+
+    public static ClientIdentity IdentityOf(SocketIoSocket socket) =>
+        socket.Data.TryGetValue(IdentityKey, out var identity) ? (ClientIdentity)identity! : ClientIdentity.Anonymous;
+
+    public void Attach(Namespace nsp)
+    {
+        nsp.Use(async socket => socket.Data[IdentityKey] = await authenticator.AuthenticateAsync(socket).ConfigureAwait(false));
+        nsp.OnConnection(OnConnection);
+    }
+
+    private void OnConnection(SocketIoSocket socket)
+    {
+        var identity = IdentityOf(socket);
+        foreach (var room in identity.RoomsToJoin())
+        {
+            socket.Join(room);
+        }
+
+        foreach (var parameter in options.Rooms.QueryParameters)
+        {
+            if (!socket.Handshake.Query.TryGetValue(parameter, out var values))
+            {
+                continue;
+            }
+
+            foreach (var room in values)
+            {
+                // A query parameter never joins a private room, whatever the identity: only subscribe may.
+                if (RoomNames.Validate(room) is null && !access.IsPrivate(room!))
+                {
+                    socket.Join(room!);
+                }
+                else
+                {
+                    LogQueryRoomRefused(logger, socket.Id, room);
+                }
+            }
+        }
+
+        socket.On("subscribe", (args, ack) => SubscribeAsync(socket, args, ack));
+        socket.On("unsubscribe", (args, ack) => Unsubscribe(socket, args, ack));
+        if (identity.Trusted)
+        {
+            socket.On("publish", (args, ack) => PublishAsync(args, ack));
+        }
+
+        if (options.Proxy.Rpc.Enabled)
+        {
+            socket.OnAny((name, args, ack) => RpcAsync(socket, name, args, ack));
+        }
+    }
+
+    // subscribe {room} (or "room") → ack {ok:true} | {ok:false, error}
+    private async Task SubscribeAsync(SocketIoSocket socket, SocketIoArgs args, Ack? ack)
+    {
+        var room = RoomArgument(args);
+        var identity = IdentityOf(socket);
+        switch (access.Decide(identity, room))
+        {
+            case RoomDecision.Invalid:
+                ack?.Invoke(Failed(RoomNames.Validate(room) ?? "invalid room"));
+                return;
+            case RoomDecision.Allowed:
+                socket.Join(room!);
+                ack?.Invoke(Ok);
+                return;
+        }
+
+        if (!options.Proxy.Subscribe.Enabled)
+        {
+            ack?.Invoke(Failed($"room '{room}' is private"));
+            return;
+        }
+
+        var answer = await proxy.PostAsync(options.Proxy.Subscribe, "subscribe", socket.Handshake, new
+        {
+            @namespace = socket.Namespace.Name,
+            room,
+            user = identity.UserId,
+            info = identity.Info.ValueKind == JsonValueKind.Undefined ? (JsonElement?)null : identity.Info,
+            client = socket.Id,
+        }).ConfigureAwait(false);
+        if (answer.IsSuccess && !(answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False))
+        {
+            socket.Join(room!);
+            ack?.Invoke(Ok);
+            return;
+        }
+
+        ack?.Invoke(Failed(answer.Failure switch
+        {
+            BackendFailure.Timeout => "subscribe backend timed out",
+            BackendFailure.Unreachable => "subscribe backend unavailable",
+            BackendFailure.BadAnswer => "subscribe backend gave an invalid answer",
+            _ when answer.Status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized || answer.IsSuccess
+                => answer.Message() ?? $"not allowed to join room '{room}'",
+            _ => $"subscribe backend error (HTTP {(int)answer.Status})",
+        }));
+    }
+
+    private static Task Unsubscribe(SocketIoSocket socket, SocketIoArgs args, Ack? ack)
+    {
+        var room = RoomArgument(args);
+        if (RoomNames.Validate(room) is { } invalid)
+        {
+            ack?.Invoke(Failed(invalid));
+        }
+        else if (room == socket.Id)
+        {
+            ack?.Invoke(Failed("a connection cannot leave its own room"));
+        }
+        else
+        {
+            socket.Leave(room!);
+            ack?.Invoke(Ok);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Trusted backends only: publish {room|user|broadcast, event, data} → ack {ok:true, recipients} | {ok:false, error}
+    private async Task PublishAsync(SocketIoArgs args, Ack? ack)
+    {
+        var error = "publish needs {room|user|broadcast, event, data}";
+        var publication = args.Count > 0 ? PublishRequest.Read(args[0], out error) : null;
+        if (publication is null)
+        {
+            ack?.Invoke(Failed(error));
+            return;
+        }
+
+        var recipients = await broker.PublishAsync(publication).ConfigureAwait(false);
+        ack?.Invoke(new { ok = true, recipients });
+    }
+
+    // Any other event, sent with an ack: the site's backend handles it and its answer is the ack.
+    private async Task RpcAsync(SocketIoSocket socket, string name, SocketIoArgs args, Ack? ack)
+    {
+        var rpc = options.Proxy.Rpc;
+        if (ack is null || !Glob.AnyMatch(rpc.Events, name))
+        {
+            return;
+        }
+
+        var inFlight = (StrongBox<int>)socket.Data.GetOrAdd(RpcInFlightKey, static _ => new StrongBox<int>())!;
+        if (Interlocked.Increment(ref inFlight.Value) > rpc.MaxInFlightPerConnection)
+        {
+            Interlocked.Decrement(ref inFlight.Value);
+            ack(new { error = new { code = "busy", message = $"more than {rpc.MaxInFlightPerConnection} requests in flight" } });
+            return;
+        }
+
+        try
+        {
+            var identity = IdentityOf(socket);
+            var all = args.ToList();
+            var answer = await proxy.PostAsync(rpc, "rpc", socket.Handshake, new
+            {
+                @namespace = socket.Namespace.Name,
+                @event = name,
+                data = all.Count > 0 ? all[0] : (JsonElement?)null,
+                args = all,
+                user = identity.UserId,
+                info = identity.Info.ValueKind == JsonValueKind.Undefined ? (JsonElement?)null : identity.Info,
+                client = socket.Id,
+            }).ConfigureAwait(false);
+
+            if (answer.IsSuccess)
+            {
+                ack(answer.Body.ValueKind == JsonValueKind.Undefined ? [] : [answer.Body]);
+                return;
+            }
+
+            ack(new
+            {
+                error = answer.Failure switch
+                {
+                    BackendFailure.Timeout => new { code = "timeout", message = "backend timed out", status = 0 },
+                    BackendFailure.Unreachable => new { code = "unavailable", message = "backend unavailable", status = 0 },
+                    BackendFailure.BadAnswer => new { code = "bad_answer", message = "backend gave an invalid answer", status = (int)answer.Status },
+                    _ => new { code = "backend_error", message = answer.Message() ?? $"backend answered HTTP {(int)answer.Status}", status = (int)answer.Status },
+                },
+            });
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight.Value);
+        }
+    }
+
+    private static readonly object Ok = new { ok = true };
+
+    private static object Failed(string error) => new { ok = false, error };
+
+    // {room: "a"} or "a" (or a number, as item ids often are).
+    private static string? RoomArgument(SocketIoArgs args)
+    {
+        if (args.Count == 0)
+        {
+            return null;
+        }
+
+        var value = args[0];
+        if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("room", out var room))
+        {
+            value = room;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        };
+    }
+
+    [LoggerMessage(201, LogLevel.Debug, "Socket {Id}: query room '{Room}' not joined (private or invalid)")]
+    private static partial void LogQueryRoomRefused(ILogger logger, string id, string? room);
+}
