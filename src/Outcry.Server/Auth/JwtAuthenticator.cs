@@ -100,16 +100,16 @@ internal sealed class JwtAuthenticator
                 SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
                 SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512]);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             var ec = ECDsa.Create();
             try
             {
                 ec.ImportFromPem(pem);
             }
-            catch (ArgumentException e)
+            catch (Exception e2) when (e2 is ArgumentException or CryptographicException)
             {
-                throw new InvalidOperationException("Outcry:Auth:JwtPublicKey is neither an RSA nor an EC public key in PEM form.", e);
+                throw new InvalidOperationException("Outcry:Auth:JwtPublicKey is neither an RSA nor an EC public key in PEM form.", e2);
             }
 
             return (new ECDsaSecurityKey(ec), [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512]);
