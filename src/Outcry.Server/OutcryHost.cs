@@ -31,6 +31,7 @@ public static partial class OutcryHost
         services.AddSingleton(sp => new RoomAccess(sp.GetRequiredService<OutcryOptions>().Rooms.Private));
         services.AddSingleton<IPublicationSink>(sp => new SocketIoSink(sp.GetRequiredService<SocketIoServer>()));
         services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<IPublicationSink>()));
+        services.AddSingleton<Publisher>();
         services.AddHttpClient(BackendProxy.ClientName);
         services.AddSingleton<BackendProxy>();
         services.AddSingleton(sp => new ClientAuthenticator(
@@ -67,7 +68,8 @@ public static partial class OutcryHost
         app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested
             ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
-        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io), PrometheusMetrics.ContentType));
+        var publisher = app.Services.GetRequiredService<Publisher>();
+        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, publisher), PrometheusMetrics.ContentType));
         app.Lifetime.ApplicationStopping.Register(engine.CloseAll);
         return app;
     }

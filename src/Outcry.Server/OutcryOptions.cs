@@ -28,6 +28,9 @@ public sealed class RoomOptions
 
     /// <summary>Patterns of private rooms, besides <c>user:*</c> which always is.</summary>
     public List<string> Private { get; set; } = [];
+
+    /// <summary>Rooms a client may be in by its own subscribe requests (its own id room included).</summary>
+    public int MaxPerConnection { get; set; } = 128;
 }
 
 public sealed class ApiOptions

@@ -1,16 +1,17 @@
 using System.Globalization;
 using System.Text;
 using Outcry.EngineIO;
+using Outcry.Server.Push;
 using Outcry.SocketIO;
 
 namespace Outcry.Server;
 
 /// <summary>Renders the counters in the Prometheus text exposition format (version 0.0.4).</summary>
-public static class PrometheusMetrics
+internal static class PrometheusMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(EngineIoMetrics engine, SocketIoServer io)
+    public static string Render(EngineIoMetrics engine, SocketIoServer io, Publisher publisher)
     {
         var text = new StringBuilder(1024);
         Gauge(text, "outcry_connections", "Open Engine.IO connections by transport.");
@@ -33,6 +34,10 @@ public static class PrometheusMetrics
             Sample(text, "outcry_sockets", "namespace=\"" + Escape(nsp.Name) + "\"", nsp.Sockets.Count);
         }
 
+        Help(text, "outcry_publications_total", "counter", "Publications accepted, by where they came from.");
+        Sample(text, "outcry_publications_total", "source=\"http\"", publisher.PublishedViaHttp);
+        Sample(text, "outcry_publications_total", "source=\"socket\"", publisher.PublishedViaSocket);
+        Counter(text, "outcry_deliveries_total", "Publications handed to a connection on this node.", publisher.Deliveries);
         return text.ToString();
     }
 

@@ -59,6 +59,18 @@ public sealed partial class SocketIoSocket
         }
     }
 
+    /// <summary>How many rooms this socket is in, its own id room included.</summary>
+    public int RoomCount
+    {
+        get
+        {
+            lock (_rooms)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
     /// <summary>Raised once, after the socket left every room; the argument is the reason.</summary>
     public event Action<SocketIoSocket, string>? Disconnected;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Outcry.Core;
 using Outcry.EngineIO;
 using Outcry.Server.Auth;
+using Outcry.Server.Push;
 using Outcry.SocketIO;
 
 namespace Outcry.Server.Api;
@@ -17,7 +18,7 @@ internal static class PublishEndpoints
     {
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutcryOptions>>().Value;
         var apiKey = app.Services.GetRequiredService<ApiKey>();
-        var broker = app.Services.GetRequiredService<IBroker>();
+        var publisher = app.Services.GetRequiredService<Publisher>();
         var io = app.Services.GetRequiredService<SocketIoServer>();
         var engine = app.Services.GetRequiredService<EngineIoServer>();
         var max = options.Api.MaxBodyBytes;
@@ -35,7 +36,7 @@ internal static class PublishEndpoints
                 return ApiError.BadRequest(error);
             }
 
-            var recipients = await broker.PublishAsync(publication, http.RequestAborted).ConfigureAwait(false);
+            var recipients = await publisher.PublishAsync(publication, PublishSource.Http, http.RequestAborted).ConfigureAwait(false);
             return Results.Json(new { ok = true, recipients }, JsonDefaults.Options);
         }));
 
@@ -67,7 +68,7 @@ internal static class PublishEndpoints
             var results = new List<object>(publications.Count);
             foreach (var publication in publications)
             {
-                results.Add(new { recipients = await broker.PublishAsync(publication, CancellationToken.None).ConfigureAwait(false) });
+                results.Add(new { recipients = await publisher.PublishAsync(publication, PublishSource.Http, CancellationToken.None).ConfigureAwait(false) });
             }
 
             return Results.Json(new { ok = true, results }, JsonDefaults.Options);
@@ -114,7 +115,7 @@ internal static class PublishEndpoints
                 return ApiError.BadRequest("data error: " + error);
             }
 
-            await broker.PublishAsync(publication, http.RequestAborted).ConfigureAwait(false);
+            await publisher.PublishAsync(publication, PublishSource.Http, http.RequestAborted).ConfigureAwait(false);
             return Results.Text("ok");
         });
 

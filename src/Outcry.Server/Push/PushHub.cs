@@ -14,7 +14,7 @@ namespace Outcry.Server.Push;
 /// (every other event sent with an ack, when the RPC proxy is configured).
 /// </summary>
 internal sealed partial class PushHub(
-    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, IBroker broker, BackendProxy proxy, ILogger<PushHub> logger)
+    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, Publisher publisher, BackendProxy proxy, ILogger<PushHub> logger)
 {
     private const string IdentityKey = "outcry.identity";
     private const string RpcInFlightKey = "outcry.rpc";
@@ -81,8 +81,7 @@ internal sealed partial class PushHub(
                 ack?.Invoke(Failed(RoomNames.Validate(room) ?? "invalid room"));
                 return;
             case RoomDecision.Allowed:
-                socket.Join(room!);
-                ack?.Invoke(Ok);
+                Join(socket, room!, ack);
                 return;
         }
 
@@ -102,8 +101,7 @@ internal sealed partial class PushHub(
         }).ConfigureAwait(false);
         if (answer.IsSuccess && !(answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False))
         {
-            socket.Join(room!);
-            ack?.Invoke(Ok);
+            Join(socket, room!, ack);
             return;
         }
 
@@ -116,6 +114,19 @@ internal sealed partial class PushHub(
                 => answer.Message() ?? $"not allowed to join room '{room}'",
             _ => $"subscribe backend error (HTTP {(int)answer.Status})",
         }));
+    }
+
+    // A client chooses its rooms, so it may not choose without bound: each room costs server memory.
+    private void Join(SocketIoSocket socket, string room, Ack? ack)
+    {
+        if (socket.RoomCount >= options.Rooms.MaxPerConnection && !socket.Rooms.Contains(room))
+        {
+            ack?.Invoke(Failed($"a connection may be in at most {options.Rooms.MaxPerConnection} rooms"));
+            return;
+        }
+
+        socket.Join(room);
+        ack?.Invoke(Ok);
     }
 
     private static Task Unsubscribe(SocketIoSocket socket, SocketIoArgs args, Ack? ack)
@@ -149,7 +160,7 @@ internal sealed partial class PushHub(
             return;
         }
 
-        var recipients = await broker.PublishAsync(publication).ConfigureAwait(false);
+        var recipients = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
         ack?.Invoke(new { ok = true, recipients });
     }
 

@@ -8,7 +8,7 @@ import { API_KEY, JWT_SECRET, api, deliveredTo, jwt } from './push.mjs';
 
 const server = useServer({
   app: 'outcry',
-  args: [`--Outcry:ApiKey=${API_KEY}`, `--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Rooms:Private:0=vip:*'],
+  args: [`--Outcry:ApiKey=${API_KEY}`, `--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Rooms:Private:0=vip:*', '--Outcry:Rooms:MaxPerConnection=4'],
 });
 const make = clientFactory();
 
@@ -68,6 +68,15 @@ for (const [name, opts] of Object.entries(TRANSPORTS)) {
       });
       // exact names in the claim are joined at connect
       await deliveredTo({ all: [anonymous, member], expected: [member], event: 'hi', marker, publish: () => publish({ room: 'lobby', event: 'hi' }) });
+    });
+
+    it('a client can subscribe to only so many rooms (Outcry:Rooms:MaxPerConnection, its own id room included)', async () => {
+      const a = await client();
+      for (const room of ['r1', 'r2', 'r3']) assert.deepStrictEqual(await a.emitWithAck('subscribe', room), { ok: true });
+      assert.deepStrictEqual(await a.emitWithAck('subscribe', 'r4'), { ok: false, error: 'a connection may be in at most 4 rooms' });
+      assert.deepStrictEqual(await a.emitWithAck('subscribe', 'r3'), { ok: true }, 'a room it is already in is fine');
+      assert.deepStrictEqual(await a.emitWithAck('unsubscribe', 'r1'), { ok: true });
+      assert.deepStrictEqual(await a.emitWithAck('subscribe', 'r4'), { ok: true });
     });
 
     it('a private message reaches every connection of that user and no one else', async () => {

@@ -131,6 +131,16 @@ describe('stats', () => {
   });
 });
 
+describe('metrics', () => {
+  it('count publications by source and deliveries', async () => {
+    await watcher('?room=m1');
+    await publish({ room: 'm1', event: 'counted' });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(text, /^outcry_publications_total\{source="http"\} [1-9]\d*$/m);
+    assert.match(text, /^outcry_deliveries_total [1-9]\d*$/m);
+  });
+});
+
 describe('allowed origins', () => {
   it('a browser page from another origin is refused with 403 before any session exists', async () => {
     const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { Origin: 'https://evil.example' } });

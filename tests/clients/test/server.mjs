@@ -1,10 +1,10 @@
-// Starts the server under test for one test file.
+// Starts the server under test for one test file: the conformance server (default), or with
+// useServer({ app: 'outcry', args }) the real Outcry server, configured on its command line.
 //
-//   OUTCRY_REFERENCE=1          -> node reference-server.mjs (official socket.io server)
-//   OUTCRY_CONFORMANCE_DLL=path -> dotnet <path>
-//   otherwise                   -> dotnet <repo>/tests/Outcry.Conformance/bin/Release/net10.0/Outcry.Conformance.dll
-//                                  or, when that file does not exist,
-//                                  dotnet run --no-build -c Release --project <repo>/tests/Outcry.Conformance --
+//   OUTCRY_REFERENCE=1          -> node reference-server.mjs (official socket.io server), conformance tests only
+//   OUTCRY_CONFORMANCE_DLL=path -> dotnet <path> for the conformance server
+//   otherwise                   -> dotnet <repo>/<project>/bin/Release/net10.0/<name>.dll
+//                                  or, when that file does not exist, dotnet run --no-build -c Release --project …
 //
 // The server gets `--urls http://127.0.0.1:PORT` and is considered ready once
 // GET /healthz answers 200. Its stdout/stderr are buffered and only printed when
