@@ -1,17 +1,22 @@
 namespace Outcry.Core;
 
 /// <summary>
-/// Carries publications to every node's local subscribers. In memory (one node) it is a direct call; over Redis it
-/// is one PUBLISH that each node's subscription hands to its local sink.
+/// Carries publications to every node's local subscribers, keeping them in history first. In memory (one node) it
+/// is a direct call; over Redis, one script appends and publishes, and each node's subscription hands the
+/// publication to its local sink. Saving to history and publishing are atomic, and every connection receives
+/// publications in position order (socket.io's recovery gives a client one offset, the last it received).
 /// </summary>
 public interface IBroker
 {
     /// <summary>
-    /// Delivers <paramref name="publication"/> to the local sink of every node. Completes once the broker accepted it;
-    /// returns the number of connections reached on this node.
+    /// Keeps <paramref name="publication"/> in history (unless volatile) and delivers it to the local sink of every
+    /// node. Completes once it is durable as far as the broker can make it.
     /// </summary>
-    ValueTask<int> PublishAsync(Publication publication, CancellationToken cancellationToken = default);
+    ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The position a publication was given (null for a volatile one) and the connections reached on this node.</summary>
+public readonly record struct PublishResult(StreamPosition? Position, int Recipients);
 
 /// <summary>A node's local fan-out: hands a publication to the connections it selects here; returns how many.</summary>
 public interface IPublicationSink
@@ -19,9 +24,20 @@ public interface IPublicationSink
     int Deliver(Publication publication);
 }
 
-/// <summary>The single-node broker: publishing is delivering to the local sink, synchronously.</summary>
-public sealed class InMemoryBroker(IPublicationSink sink) : IBroker
+/// <summary>The single-node broker: append to the in-memory history and deliver, in one order for everyone.</summary>
+public sealed class InMemoryBroker(InMemoryHistoryStore history, IPublicationSink sink) : IBroker
 {
-    public ValueTask<int> PublishAsync(Publication publication, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(sink.Deliver(publication));
+    // One lock orders position assignment and delivery together, so that no connection ever receives a higher
+    // position before a lower one (its last offset would then skip a publication on recovery). Delivery only
+    // enqueues, so the lock is held for a fan-out's enqueues, never for network writes.
+    private readonly Lock _order = new();
+
+    public ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default)
+    {
+        lock (_order)
+        {
+            var stamped = publication.Volatile ? publication with { Time = history.Now } : history.Append(publication);
+            return ValueTask.FromResult(new PublishResult(stamped.Position, sink.Deliver(stamped)));
+        }
+    }
 }

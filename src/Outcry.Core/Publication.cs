@@ -17,6 +17,21 @@ public sealed record Publication
     public JsonElement Data { get; init; }
 
     public required PublicationTarget Target { get; init; }
+
+    /// <summary>
+    /// Marks the publication as the room's current state for this key (e.g. "lot"): the latest per key is kept and
+    /// handed to every new subscriber, and a slow connection's queue keeps only the newest per key.
+    /// </summary>
+    public string? Key { get; init; }
+
+    /// <summary>Neither kept in history nor queued for a slow connection: dropped where it cannot go at once.</summary>
+    public bool Volatile { get; init; }
+
+    /// <summary>Assigned by the history when the publication is accepted; null for a volatile one.</summary>
+    public StreamPosition? Position { get; init; }
+
+    /// <summary>When the publication was accepted (server clock).</summary>
+    public DateTimeOffset Time { get; init; }
 }
 
 /// <summary>

@@ -25,6 +25,19 @@ public static class PublicationRules
             return $"event '{publication.Event}' is reserved by socket.io";
         }
 
+        if (publication.Key is not null)
+        {
+            if (RoomNames.Validate(publication.Key, "key") is { } badKey)
+            {
+                return badKey;
+            }
+
+            if (publication.Volatile)
+            {
+                return "a publication with a key is state and cannot be volatile";
+            }
+        }
+
         var target = publication.Target;
         var kinds = (target.Rooms.Count > 0 ? 1 : 0) + (target.Users.Count > 0 ? 1 : 0) + (target.Broadcast ? 1 : 0);
         if (kinds != 1)

@@ -30,7 +30,10 @@ public static partial class OutcryHost
         services.AddSingleton(sp => new ApiKey(sp.GetRequiredService<OutcryOptions>().ApiKey));
         services.AddSingleton(sp => new RoomAccess(sp.GetRequiredService<OutcryOptions>().Rooms.Private));
         services.AddSingleton<IPublicationSink>(sp => new SocketIoSink(sp.GetRequiredService<SocketIoServer>()));
-        services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<IPublicationSink>()));
+        services.Configure<HistoryOptions>(configuration.GetSection("Outcry:History"));
+        services.AddSingleton(sp => new InMemoryHistoryStore(sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
+        services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
+        services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<InMemoryHistoryStore>(), sp.GetRequiredService<IPublicationSink>()));
         services.AddSingleton<Publisher>();
         services.AddHttpClient(BackendProxy.ClientName);
         services.AddSingleton<BackendProxy>();
@@ -64,6 +67,7 @@ public static partial class OutcryHost
         app.Services.GetRequiredService<ClientBundle>().Map(app, "/socket.io");
         MapEngineIo(app, "/socket.io", engine);
         PublishEndpoints.Map(app);
+        RoomEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested
             ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)

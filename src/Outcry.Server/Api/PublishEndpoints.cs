@@ -23,10 +23,7 @@ internal static class PublishEndpoints
         var engine = app.Services.GetRequiredService<EngineIoServer>();
         var max = options.Api.MaxBodyBytes;
 
-        var api = app.MapGroup("").AddEndpointFilter(async (context, next) =>
-            apiKey.Accepts(ApiKey.From(context.HttpContext.Request), context.HttpContext.Connection.RemoteIpAddress)
-                ? await next(context).ConfigureAwait(false)
-                : apiKey.IsConfigured ? ApiError.Unauthorized() : ApiError.LoopbackOnly());
+        var api = app.MapGroup("").AddEndpointFilter(apiKey.FilterAsync);
 
         api.MapPost("/api/publish", Json(max, async (http, body) =>
         {
@@ -36,8 +33,8 @@ internal static class PublishEndpoints
                 return ApiError.BadRequest(error);
             }
 
-            var recipients = await publisher.PublishAsync(publication, PublishSource.Http, http.RequestAborted).ConfigureAwait(false);
-            return Results.Json(new { ok = true, recipients }, JsonDefaults.Options);
+            var result = await publisher.PublishAsync(publication, PublishSource.Http, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(Answer(result), JsonDefaults.Options);
         }));
 
         api.MapPost("/api/publish/batch", Json(max, async (_, body) =>
@@ -68,7 +65,8 @@ internal static class PublishEndpoints
             var results = new List<object>(publications.Count);
             foreach (var publication in publications)
             {
-                results.Add(new { recipients = await publisher.PublishAsync(publication, PublishSource.Http, CancellationToken.None).ConfigureAwait(false) });
+                var result = await publisher.PublishAsync(publication, PublishSource.Http, CancellationToken.None).ConfigureAwait(false);
+                results.Add(new { offset = result.Position?.ToString(), recipients = result.Recipients });
             }
 
             return Results.Json(new { ok = true, results }, JsonDefaults.Options);
@@ -138,6 +136,9 @@ internal static class PublishEndpoints
 
         api.MapGet("/api/stats", () => Results.Json(Stats(io, engine), JsonDefaults.Options));
     }
+
+    /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
+    internal static object Answer(PublishResult result) => new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients };
 
     // {"itemId":100,"channel":"auction","message":{…}} → {"room":"100","event":"auction","data":{…}}
     private static JsonElement SeedEnvelope(JsonElement body)

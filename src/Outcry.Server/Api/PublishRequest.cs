@@ -5,7 +5,7 @@ namespace Outcry.Server.Api;
 
 /// <summary>
 /// Reads the publish envelope every entry point shares (HTTP API, trusted sockets):
-/// <c>{room | rooms[] | user | users[] | broadcast:true, event, data?, namespace? ("/"), except?[]}</c>.
+/// <c>{room | rooms[] | user | users[] | broadcast:true, event, data?, namespace? ("/"), except?[], key?, volatile?}</c>.
 /// </summary>
 internal static class PublishRequest
 {
@@ -26,12 +26,13 @@ internal static class PublishRequest
                 Namespace = OptionalString(body, "namespace") ?? "/",
                 Event = OptionalString(body, "event") ?? throw new FormatException("event is required"),
                 Data = body.TryGetProperty("data", out var data) ? data.Clone() : default,
+                Key = OptionalString(body, "key"),
+                Volatile = OptionalBool(body, "volatile"),
                 Target = new PublicationTarget
                 {
                     Rooms = Names(body, "room", "rooms"),
                     Users = Names(body, "user", "users"),
-                    Broadcast = body.TryGetProperty("broadcast", out var b) && (b.ValueKind == JsonValueKind.True
-                        || (b.ValueKind != JsonValueKind.False ? throw new FormatException("broadcast must be true or false") : false)),
+                    Broadcast = OptionalBool(body, "broadcast"),
                     Except = Names(body, null, "except"),
                 },
             };
@@ -60,6 +61,14 @@ internal static class PublishRequest
 
         return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"{name} must be a string");
     }
+
+    private static bool OptionalBool(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) && value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new FormatException($"{name} must be true or false"),
+        };
 
     // "room": "100" (or a number, as seed 000's itemId) and/or "rooms": ["a", "b"].
     private static string[] Names(JsonElement body, string? single, string plural)

@@ -25,6 +25,18 @@ internal sealed class ApiKey(string? key)
         return presented is not null && CryptographicOperations.FixedTimeEquals(_key, Encoding.UTF8.GetBytes(presented));
     }
 
+    /// <summary>Lets through only requests this key accepts; the others get 401 with a JSON error.</summary>
+    public async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (Accepts(From(http.Request), http.Connection.RemoteIpAddress))
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+
+        return IsConfigured ? Api.ApiError.Unauthorized() : Api.ApiError.LoopbackOnly();
+    }
+
     /// <summary>The key an HTTP request presents: <c>X-Api-Key</c>, or <c>Authorization: Bearer …</c>.</summary>
     public static string? From(HttpRequest request)
     {

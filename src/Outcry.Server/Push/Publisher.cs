@@ -16,12 +16,12 @@ internal sealed class Publisher(IBroker broker)
     /// <summary>Connections this node handed a publication to.</summary>
     public long Deliveries => Interlocked.Read(ref _deliveries);
 
-    public async ValueTask<int> PublishAsync(Publication publication, PublishSource source, CancellationToken cancellationToken = default)
+    public async ValueTask<PublishResult> PublishAsync(Publication publication, PublishSource source, CancellationToken cancellationToken = default)
     {
-        var recipients = await broker.PublishAsync(publication, cancellationToken).ConfigureAwait(false);
+        var result = await broker.PublishAsync(publication, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref source == PublishSource.Http ? ref _viaHttp : ref _viaSocket);
-        Interlocked.Add(ref _deliveries, recipients);
-        return recipients;
+        Interlocked.Add(ref _deliveries, result.Recipients);
+        return result;
     }
 }
 

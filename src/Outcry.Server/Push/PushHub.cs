@@ -149,7 +149,7 @@ internal sealed partial class PushHub(
         return Task.CompletedTask;
     }
 
-    // Trusted backends only: publish {room|user|broadcast, event, data} → ack {ok:true, recipients} | {ok:false, error}
+    // Trusted backends only: publish {room|user|broadcast, event, data} → ack {ok:true, offset, recipients} | {ok:false, error}
     private async Task PublishAsync(SocketIoArgs args, Ack? ack)
     {
         var error = "publish needs {room|user|broadcast, event, data}";
@@ -160,8 +160,8 @@ internal sealed partial class PushHub(
             return;
         }
 
-        var recipients = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
-        ack?.Invoke(new { ok = true, recipients });
+        var result = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
+        ack?.Invoke(PublishEndpoints.Answer(result));
     }
 
     // Any other event, sent with an ack: the site's backend handles it and its answer is the ack.

@@ -28,8 +28,16 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
             recipients = recipients.Except(room);
         }
 
-        return publication.Data.ValueKind == System.Text.Json.JsonValueKind.Undefined
-            ? recipients.Emit(publication.Event)
-            : recipients.Emit(publication.Event, publication.Data);
+        // As socket.io's connection state recovery: the offset rides as the event's last argument, and the
+        // official client remembers the last one it saw to resume from it.
+        var offset = publication.Position?.ToString();
+        var hasData = publication.Data.ValueKind != System.Text.Json.JsonValueKind.Undefined;
+        return (hasData, offset) switch
+        {
+            (true, null) => recipients.Emit(publication.Event, publication.Data),
+            (true, _) => recipients.Emit(publication.Event, publication.Data, offset),
+            (false, null) => recipients.Emit(publication.Event),
+            (false, _) => recipients.Emit(publication.Event, offset),
+        };
     }
 }

@@ -22,7 +22,7 @@ describe('trusted backend sockets', () => {
       all: [watcher, user], expected: [watcher], event: 'auction', marker,
       publish: async () => { ack = await backend.emitWithAck('publish', { room: '100', event: 'auction', data: { price: 130 } }); },
     });
-    assert.deepStrictEqual(ack, { ok: true, recipients: 1 });
+    assert.deepStrictEqual(ack, { ok: true, recipients: 1, offset: got.offsets[0] });
     assert.deepStrictEqual(got, [[{ price: 130 }]]);
     await deliveredTo({
       all: [watcher, user], expected: [user], event: 'message_event_type', marker,

@@ -50,12 +50,16 @@ export function jwt(claims, { secret = JWT_SECRET, alg = 'HS256', key } = {}) {
   return `${head}.${signature}`;
 }
 
+/** An offset as Outcry writes it: "{epoch}-{sequence}" (opaque to clients; tests look inside). */
+export const OFFSET = /^[0-9a-f]{12}-\d+$/;
+
 /**
  * Asserts who receives a publication: `publish()` sends it (event `event`), then `marker()` sends a second
  * publication (event 'marker') that every socket in `all` receives. Sockets deliver in order, so a socket
- * that saw the marker without the first event never gets it. Resolves with the payloads the `expected` sockets got.
+ * that saw the marker without the first event never gets it. Resolves with the arguments the `expected` sockets
+ * got, less the offset every kept publication carries as its last argument (its `offsets` property lists them).
  */
-export async function deliveredTo({ all, expected, event, publish, marker }) {
+export async function deliveredTo({ all, expected, event, publish, marker, offsets = true }) {
   const seen = new Map(all.map((s) => [s, []]));
   const handlers = all.map((s) => {
     const h = (...args) => seen.get(s).push(args);
@@ -68,11 +72,19 @@ export async function deliveredTo({ all, expected, event, publish, marker }) {
     await marker();
     await Promise.all(markers);
     const got = [];
+    Object.defineProperty(got, 'offsets', { value: [], enumerable: false });
     for (const s of all) {
       const received = seen.get(s);
       if (expected.includes(s)) {
         if (received.length !== 1) throw new Error(`socket ${s.id} expected "${event}" once, got ${received.length}`);
-        got.push(received[0]);
+        let args = received[0];
+        if (offsets) {
+          const offset = args.at(-1);
+          if (typeof offset !== 'string' || !OFFSET.test(offset)) throw new Error(`"${event}" should end with an offset: ${JSON.stringify(args)}`);
+          got.offsets.push(offset);
+          args = args.slice(0, -1);
+        }
+        got.push(args);
       } else if (received.length !== 0) {
         throw new Error(`socket ${s.id} must not receive "${event}", got ${JSON.stringify(received)}`);
       }
