@@ -18,13 +18,10 @@ public sealed record Publication
 
     public required PublicationTarget Target { get; init; }
 
-    /// <summary>
-    /// Marks the publication as the room's current state for this key (e.g. "lot"): the latest per key is kept and
-    /// handed to every new subscriber, and a slow connection's queue keeps only the newest per key.
-    /// </summary>
+    /// <summary>Marks the publication as the room's current state for this key (e.g. "lot"): the latest per key is kept.</summary>
     public string? Key { get; init; }
 
-    /// <summary>Neither kept in history nor queued for a slow connection: dropped where it cannot go at once.</summary>
+    /// <summary>Not kept in history and given no position: a client that misses it never gets it (typing indicators…).</summary>
     public bool Volatile { get; init; }
 
     /// <summary>Assigned by the history when the publication is accepted; null for a volatile one.</summary>

@@ -17,6 +17,16 @@ public static partial class OutcryHost
         services.Configure<EngineIoOptions>(configuration.GetSection("Outcry:EngineIO"));
         services.Configure<SocketIoOptions>(configuration.GetSection("Outcry:SocketIO"));
         services.Configure<OutcryOptions>(configuration.GetSection("Outcry"));
+
+        // The binder adds configured list items to a list's default items; a configured list replaces them instead.
+        services.PostConfigure<EngineIoOptions>(o => ReplaceList(configuration, "Outcry:EngineIO:Transports", v => o.Transports = v));
+        services.PostConfigure<OutcryOptions>(o =>
+        {
+            ReplaceList(configuration, "Outcry:Namespaces", v => o.Namespaces = v);
+            ReplaceList(configuration, "Outcry:Rooms:QueryParameters", v => o.Rooms.QueryParameters = v);
+            ReplaceList(configuration, "Outcry:Proxy:Headers", v => o.Proxy.Headers = v);
+            ReplaceList(configuration, "Outcry:Proxy:Rpc:Events", v => o.Proxy.Rpc.Events = v);
+        });
         services.AddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,
             sp.GetRequiredService<ILogger<SocketIoServer>>()));
@@ -46,6 +56,15 @@ public static partial class OutcryHost
         return services;
     }
 
+    private static void ReplaceList(IConfiguration configuration, string key, Action<List<string>> set)
+    {
+        var section = configuration.GetSection(key);
+        if (section.Exists())
+        {
+            set([.. section.GetChildren().Select(c => c.Value).OfType<string>()]);
+        }
+    }
+
     /// <summary>Maps /socket.io/ (and its client bundle), the HTTP API, /healthz, /readyz and /metrics.</summary>
     public static WebApplication MapOutcry(this WebApplication app)
     {
@@ -61,6 +80,11 @@ public static partial class OutcryHost
         if (!app.Services.GetRequiredService<ApiKey>().IsConfigured)
         {
             LogNoApiKey(app.Logger);
+        }
+
+        if (options.Proxy.Connect.Enabled && app.Services.GetRequiredService<IOptions<EngineIoOptions>>().Value.AllowedOrigins.Count == 0)
+        {
+            LogAnyOrigin(app.Logger);
         }
 
         app.UseWebSockets();
@@ -86,4 +110,7 @@ public static partial class OutcryHost
 
     [LoggerMessage(1001, LogLevel.Warning, "Outcry:ApiKey is not set: the HTTP API and trusted sockets serve loopback callers only. Set a key before exposing this port.")]
     private static partial void LogNoApiKey(ILogger logger);
+
+    [LoggerMessage(1002, LogLevel.Warning, "The connect proxy identifies clients by their cookies, but Outcry:EngineIO:AllowedOrigins is empty: any web site can open a connection with a visitor's cookies. List your site's origins.")]
+    private static partial void LogAnyOrigin(ILogger logger);
 }

@@ -34,10 +34,16 @@ public readonly struct BroadcastOperator
     internal BroadcastOperator Except(SocketIoSocket socket) => new(_nsp, _rooms, _except, socket);
 
     /// <summary>Emits to the selected sockets; returns how many it was queued for.</summary>
-    public int Emit(string eventName, params object?[] args)
+    public int Emit(string eventName, params object?[] args) => EmitOrdered(0, eventName, args);
+
+    /// <summary>
+    /// Emits an event that has a position in an ordered stream (<paramref name="position"/> &gt; 0): a socket that
+    /// already got this position or a later one (from a recovery replay) skips it.
+    /// </summary>
+    public int EmitOrdered(long position, string eventName, params object?[] args)
     {
         var packets = PacketEncoder.Event(_nsp.Name, eventName, args);
-        var delivery = new Delivery(packets, _except, _exceptSocket);
+        var delivery = new Delivery(packets, position, _except, _exceptSocket);
         if (_rooms.Length == 0)
         {
             _nsp.ForEachSocket(delivery, static (socket, d) => d.Offer(socket));
@@ -65,7 +71,7 @@ public readonly struct BroadcastOperator
         return delivery.Count;
     }
 
-    private sealed class Delivery(EnginePacket[] packets, string[] except, SocketIoSocket? exceptSocket)
+    private sealed class Delivery(EnginePacket[] packets, long position, string[] except, SocketIoSocket? exceptSocket)
     {
         public int Count;
 
@@ -84,7 +90,7 @@ public readonly struct BroadcastOperator
                 }
             }
 
-            socket.Send(packets);
+            socket.Send(packets, position);
             Count++;
         }
     }

@@ -26,6 +26,9 @@ public sealed partial class SocketIoServer : IEngineIoHandler
 
     public SocketIoOptions Options { get; }
 
+    /// <summary>Connection state recovery; null (the default) disables it: no pid is given, no session kept.</summary>
+    public IConnectionStateRecovery? Recovery { get; set; }
+
     public TimeProvider Time { get; }
 
     /// <summary>The namespaces that exist now.</summary>

@@ -24,16 +24,29 @@ public sealed partial class SocketIoSocket
     private readonly Lock _earlyLock = new();
     private List<SocketIoPacket>? _early = [];
 
-    internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake)
+    // Ordered deliveries: the highest position queued, and while a recovery replays, the live ones held back.
+    private readonly Lock _sendGate = new();
+    private long _lastPosition;
+    private List<(EnginePacket[] Packets, long Position)>? _held;
+
+    internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake, string? id = null, string? pid = null)
     {
         Namespace = nsp;
         _client = client;
         Handshake = handshake;
-        Id = NewId();
+        Id = id ?? NewId();
+        Pid = pid ?? (client.Server.Recovery is null ? null : NewId());
+        Recovered = id is not null;
     }
 
     /// <summary>This socket's id (not the Engine.IO session id), as socket.io gives it.</summary>
     public string Id { get; }
+
+    /// <summary>The private session id a recovering client presents (null when recovery is off). Never shown to others.</summary>
+    public string? Pid { get; }
+
+    /// <summary>Whether this socket is a recovered session: its id, rooms and data came back, and what it missed was replayed.</summary>
+    public bool Recovered { get; }
 
     public Namespace Namespace { get; }
 
@@ -191,12 +204,84 @@ public sealed partial class SocketIoSocket
         }
     }
 
-    internal void Send(EnginePacket[] packets) => _client.Engine.Send(packets);
+    internal void Send(EnginePacket[] packets, long position = 0)
+    {
+        lock (_sendGate)
+        {
+            if (position > 0 && position <= _lastPosition)
+            {
+                return;
+            }
+
+            if (_held is not null)
+            {
+                _held.Add((packets, position));
+                return;
+            }
+
+            _lastPosition = Math.Max(_lastPosition, position);
+            _client.Engine.Send(packets);
+        }
+    }
+
+    /// <summary>From now on ordered deliveries wait, until <see cref="ReleaseHeld"/>.</summary>
+    internal void HoldDeliveries()
+    {
+        lock (_sendGate)
+        {
+            _held = [];
+        }
+    }
+
+    /// <summary>Sends the replayed events, then what was held back that the replay did not already carry, then goes live.</summary>
+    internal void ReleaseHeld(IReadOnlyList<MissedEvent> replay)
+    {
+        lock (_sendGate)
+        {
+            var held = _held ?? [];
+            _held = null;
+            foreach (var missed in replay)
+            {
+                if (missed.Position > _lastPosition)
+                {
+                    _lastPosition = missed.Position;
+                    _client.Engine.Send(PacketEncoder.Event(Namespace.Name, missed.Event, missed.Args));
+                }
+            }
+
+            foreach (var (packets, position) in held)
+            {
+                if (position == 0 || position > _lastPosition)
+                {
+                    _lastPosition = Math.Max(_lastPosition, position);
+                    _client.Engine.Send(packets);
+                }
+            }
+        }
+    }
 
     internal void OnConnected()
     {
         Volatile.Write(ref _connected, 1);
         Join(Id);
+    }
+
+    /// <summary>A recovering socket's rooms, joined before it is connected (its deliveries are held meanwhile).</summary>
+    internal void RejoinForRecovery(IEnumerable<string> rooms)
+    {
+        foreach (var room in rooms)
+        {
+            Join(room);
+        }
+    }
+
+    /// <summary>Leaves every room of a socket that will not be connected after all.</summary>
+    internal void LeaveAll()
+    {
+        foreach (var room in Rooms)
+        {
+            Leave(room);
+        }
     }
 
     internal void OnPacket(SocketIoPacket packet)
@@ -275,6 +360,18 @@ public sealed partial class SocketIoSocket
             _rooms.Clear();
         }
 
+        if (Pid is not null && RecoverableReasons.Contains(reason))
+        {
+            try
+            {
+                _client.Server.Recovery?.OnDisconnected(this, rooms);
+            }
+            catch (Exception e)
+            {
+                _client.Server.LogHandlerError(Id, "recovery", e);
+            }
+        }
+
         foreach (var room in rooms)
         {
             Namespace.Rooms.Leave(room, this);
@@ -349,6 +446,10 @@ public sealed partial class SocketIoSocket
             }
         };
     }
+
+    // socket.io's RECOVERABLE_DISCONNECT_REASONS: the link was lost, not ended on purpose by either side.
+    private static readonly HashSet<string> RecoverableReasons =
+        ["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"];
 
     private static string NewId()
     {

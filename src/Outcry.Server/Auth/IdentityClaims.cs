@@ -43,7 +43,7 @@ internal static class IdentityClaims
 
     public static IReadOnlyList<string> ReadRooms(JsonElement claims)
     {
-        if (!claims.TryGetProperty("rooms", out var rooms))
+        if (claims.ValueKind != JsonValueKind.Object || !claims.TryGetProperty("rooms", out var rooms))
         {
             return [];
         }

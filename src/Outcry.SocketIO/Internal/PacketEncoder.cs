@@ -45,12 +45,17 @@ internal static class PacketEncoder
         return Finish(scratch, scratch.Attachments.Count > 0 ? PacketType.BinaryAck : PacketType.Ack, nsp, ackId);
     }
 
-    // 0/nsp,{"sid":"…"}
-    public static EnginePacket Connect(string nsp, string sid)
+    // 0/nsp,{"sid":"…"} — with connection state recovery 0/nsp,{"sid":"…","pid":"…"}
+    public static EnginePacket Connect(string nsp, string sid, string? pid = null)
     {
         var scratch = Scratch.Rent();
         scratch.Json.WriteStartObject();
         scratch.Json.WriteString("sid", sid);
+        if (pid is not null)
+        {
+            scratch.Json.WriteString("pid", pid);
+        }
+
         scratch.Json.WriteEndObject();
         return Finish(scratch, PacketType.Connect, nsp, -1)[0];
     }

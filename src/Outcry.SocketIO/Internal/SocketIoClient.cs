@@ -149,7 +149,13 @@ internal sealed class SocketIoClient
                 return;
             }
 
-            var socket = new SocketIoSocket(nsp, this, new SocketIoHandshake(Engine.Handshake, packet.Data));
+            var handshake = new SocketIoHandshake(Engine.Handshake, packet.Data);
+            if (await TryRecoverAsync(nsp, handshake).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var socket = new SocketIoSocket(nsp, this, handshake);
             foreach (var middleware in nsp.Middlewares)
             {
                 try
@@ -169,19 +175,7 @@ internal sealed class SocketIoClient
                 }
             }
 
-            if (!Engine.IsOpen)
-            {
-                return;
-            }
-
-            lock (_sockets)
-            {
-                _sockets[name] = socket;
-            }
-
-            _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Engine.Send(PacketEncoder.Connect(name, socket.Id));
-            nsp.Add(socket);
+            Accept(socket, replay: null);
         }
         finally
         {
@@ -190,6 +184,69 @@ internal sealed class SocketIoClient
                 _connecting.Remove(name);
             }
         }
+    }
+
+    // Registers the socket, answers CONNECT (with the pid under recovery), replays what a recovered socket missed,
+    // then runs the connection handlers.
+    private void Accept(SocketIoSocket socket, IReadOnlyList<MissedEvent>? replay)
+    {
+        if (!Engine.IsOpen)
+        {
+            socket.LeaveAll();
+            return;
+        }
+
+        lock (_sockets)
+        {
+            _sockets[socket.Namespace.Name] = socket;
+        }
+
+        _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Engine.Send(PacketEncoder.Connect(socket.Namespace.Name, socket.Id, socket.Pid));
+        if (replay is not null)
+        {
+            socket.ReleaseHeld(replay);
+        }
+
+        socket.Namespace.Add(socket);
+    }
+
+    // CONNECT auth {pid, offset} from a client that had a session: restore it when the recovery handler can.
+    // As socket.io (skipMiddlewares), a restored session does not run the middlewares again: its data came back.
+    private async Task<bool> TryRecoverAsync(Namespace nsp, SocketIoHandshake handshake)
+    {
+        var recovery = Server.Recovery;
+        if (recovery is null || handshake.Auth.ValueKind != System.Text.Json.JsonValueKind.Object
+            || !handshake.Auth.TryGetProperty("pid", out var pid) || pid.ValueKind != System.Text.Json.JsonValueKind.String)
+        {
+            return false;
+        }
+
+        var offset = handshake.Auth.TryGetProperty("offset", out var o) && o.ValueKind == System.Text.Json.JsonValueKind.String ? o.GetString() : null;
+        var session = await recovery.RestoreAsync(nsp, pid.GetString()!, offset).ConfigureAwait(false);
+        if (session is null)
+        {
+            return false;
+        }
+
+        var socket = new SocketIoSocket(nsp, this, handshake, session.Id, pid.GetString());
+        foreach (var (key, value) in session.Data)
+        {
+            socket.Data[key] = value;
+        }
+
+        // Back in its rooms before reading what it missed, with live events held: nothing can fall in between.
+        socket.HoldDeliveries();
+        socket.RejoinForRecovery(session.Rooms);
+        var replay = await session.ReplayAsync().ConfigureAwait(false);
+        if (replay is null)
+        {
+            socket.LeaveAll();
+            return false;
+        }
+
+        Accept(socket, replay);
+        return true;
     }
 
     private void OnConnectTimeout()

@@ -26,6 +26,7 @@ const backend = createServer((req, res) => {
       if (session === 'broken') return send(500, { error: 'db down' });
       if (session === 'banned') return send(403, { message: 'account suspended' });
       if (!session) return send(200, { user: null });
+      if (session === 'empty') return send(200);
       if (session === 'nobody') return send(401, { message: 'please sign in' });
       return send(200, { user: session, rooms: ['lobby'], info: { name: session.toUpperCase() } });
     }
@@ -87,8 +88,9 @@ describe('connect proxy', () => {
     });
   });
 
-  it('an answer without a user leaves the connection anonymous', async () => {
+  it('an answer without a user, or an empty 200, leaves the connection anonymous', async () => {
     await connect(withCookie(null));
+    await connect(withCookie('empty'));
   });
 
   const refusals = [

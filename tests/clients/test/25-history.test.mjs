@@ -7,7 +7,10 @@ import { API_KEY, OFFSET, api, deliveredTo } from './push.mjs';
 
 const server = useServer({
   app: 'outcry',
-  args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:History:Rooms:0:Pattern=tiny:*', '--Outcry:History:Rooms:0:Size=2'],
+  args: [
+    `--Outcry:ApiKey=${API_KEY}`, '--Outcry:History:Rooms:0:Pattern=tiny:*', '--Outcry:History:Rooms:0:Size=2',
+    '--Outcry:Rooms:QueryParameters:0=lot',
+  ],
 });
 const make = clientFactory();
 const publish = (body) => api(server.url, '/api/publish', body);
@@ -86,7 +89,7 @@ describe('current state', () => {
 
 describe('volatile', () => {
   it('is delivered without an offset and kept nowhere', async () => {
-    const a = await connect(make(`${server.url}?room=v:1`, { transports: ['websocket'] }));
+    const a = await connect(make(`${server.url}?lot=v:1`, { transports: ['websocket'] }));
     let answer;
     const got = await deliveredTo({
       all: [a], expected: [a], event: 'typing', offsets: false,
@@ -96,5 +99,19 @@ describe('volatile', () => {
     assert.deepStrictEqual(got, [['x']]);
     assert.equal(answer.offset, undefined);
     assert.deepStrictEqual((await history('v:1')).json.publications, []);
+  });
+});
+
+describe('configured lists replace their defaults', () => {
+  it('Outcry:Rooms:QueryParameters:0=lot: ?lot= joins, ?itemId= (a default) no longer does', async () => {
+    const [byLot, byItem] = await Promise.all([
+      connect(make(`${server.url}?lot=5`, { transports: ['websocket'] })),
+      connect(make(`${server.url}?itemId=5`, { transports: ['websocket'] })),
+    ]);
+    await deliveredTo({
+      all: [byLot, byItem], expected: [byLot], event: 'bid',
+      publish: () => publish({ room: '5', event: 'bid' }),
+      marker: () => publish({ broadcast: true, event: 'marker' }),
+    });
   });
 });
