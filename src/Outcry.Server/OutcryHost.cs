@@ -45,6 +45,9 @@ public static partial class OutcryHost
         services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
         services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<InMemoryHistoryStore>(), sp.GetRequiredService<IPublicationSink>()));
         services.AddSingleton<Publisher>();
+        services.AddSingleton<IRecoveryStore>(_ => new InMemoryRecoveryStore());
+        services.AddSingleton<RecoveryCounters>();
+        services.AddSingleton<Recovery>();
         services.AddHttpClient(BackendProxy.ClientName);
         services.AddSingleton<BackendProxy>();
         services.AddSingleton(sp => new ClientAuthenticator(
@@ -72,6 +75,11 @@ public static partial class OutcryHost
         var io = app.Services.GetRequiredService<SocketIoServer>();
         var options = app.Services.GetRequiredService<OutcryOptions>();
         var hub = app.Services.GetRequiredService<PushHub>();
+        if (options.Recovery.Enabled)
+        {
+            io.Recovery = app.Services.GetRequiredService<Recovery>();
+        }
+
         foreach (var name in options.Namespaces)
         {
             hub.Attach(Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name));
@@ -97,7 +105,7 @@ public static partial class OutcryHost
             ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
         var publisher = app.Services.GetRequiredService<Publisher>();
-        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, publisher), PrometheusMetrics.ContentType));
+        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, publisher, app.Services.GetRequiredService<RecoveryCounters>()), PrometheusMetrics.ContentType));
         app.Lifetime.ApplicationStopping.Register(engine.CloseAll);
         return app;
     }

@@ -19,6 +19,17 @@ public sealed class OutcryOptions
     public AuthOptions Auth { get; set; } = new();
 
     public ProxyOptions Proxy { get; set; } = new();
+
+    public RecoveryOptions Recovery { get; set; } = new();
+}
+
+public sealed class RecoveryOptions
+{
+    /// <summary>Socket.IO connection state recovery (pid and offsets); off, a reconnecting client always starts afresh.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long a connection that lost its link can come back as itself. Keep history longer than this.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public sealed class RoomOptions

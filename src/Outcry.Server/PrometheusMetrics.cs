@@ -11,7 +11,7 @@ internal static class PrometheusMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(EngineIoMetrics engine, SocketIoServer io, Publisher publisher)
+    public static string Render(EngineIoMetrics engine, SocketIoServer io, Publisher publisher, RecoveryCounters recoveries)
     {
         var text = new StringBuilder(1024);
         Gauge(text, "outcry_connections", "Open Engine.IO connections by transport.");
@@ -38,6 +38,10 @@ internal static class PrometheusMetrics
         Sample(text, "outcry_publications_total", "source=\"http\"", publisher.PublishedViaHttp);
         Sample(text, "outcry_publications_total", "source=\"socket\"", publisher.PublishedViaSocket);
         Counter(text, "outcry_deliveries_total", "Publications handed to a connection on this node.", publisher.Deliveries);
+        Help(text, "outcry_recoveries_total", "counter", "Socket.IO connection state recoveries, by result.");
+        Sample(text, "outcry_recoveries_total", "result=\"succeeded\"", recoveries.SucceededTotal);
+        Sample(text, "outcry_recoveries_total", "result=\"failed\"", recoveries.FailedTotal);
+        Counter(text, "outcry_recovered_events_total", "Missed events replayed to recovered connections.", recoveries.ReplayedTotal);
         return text.ToString();
     }
 

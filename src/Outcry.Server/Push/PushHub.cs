@@ -14,9 +14,10 @@ namespace Outcry.Server.Push;
 /// (every other event sent with an ack, when the RPC proxy is configured).
 /// </summary>
 internal sealed partial class PushHub(
-    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, Publisher publisher, BackendProxy proxy, ILogger<PushHub> logger)
+    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, Publisher publisher, BackendProxy proxy, IHistoryStore history,
+    ILogger<PushHub> logger)
 {
-    private const string IdentityKey = "outcry.identity";
+    public const string IdentityKey = "outcry.identity";
     private const string RpcInFlightKey = "outcry.rpc";
 
     public static ClientIdentity IdentityOf(SocketIoSocket socket) =>
@@ -24,7 +25,13 @@ internal sealed partial class PushHub(
 
     public void Attach(Namespace nsp)
     {
-        nsp.Use(async socket => socket.Data[IdentityKey] = await authenticator.AuthenticateAsync(socket).ConfigureAwait(false));
+        nsp.Use(async socket =>
+        {
+            socket.Data[IdentityKey] = await authenticator.AuthenticateAsync(socket).ConfigureAwait(false);
+
+            // Where this connection starts: a recovering client that never received an event resumes from here.
+            socket.Data[Recovery.StartKey] = await history.LatestAsync().ConfigureAwait(false);
+        });
         nsp.OnConnection(OnConnection);
     }
 

@@ -6,6 +6,23 @@ namespace Outcry.Server.Push;
 /// <summary>This node's fan-out: a publication becomes one Socket.IO event, encoded once for all its recipients.</summary>
 internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
 {
+    /// <summary>
+    /// An event's arguments: its data (when it has some), then its offset (when it was kept) — as socket.io's
+    /// connection state recovery sends them; the official client remembers the last offset to resume from it.
+    /// </summary>
+    public static object?[] ArgsOf(Publication publication)
+    {
+        var offset = publication.Position?.ToString();
+        var hasData = publication.Data.ValueKind != System.Text.Json.JsonValueKind.Undefined;
+        return (hasData, offset) switch
+        {
+            (true, null) => [publication.Data],
+            (true, _) => [publication.Data, offset],
+            (false, null) => [],
+            (false, _) => [offset],
+        };
+    }
+
     public int Deliver(Publication publication)
     {
         if (!io.TryGetNamespace(publication.Namespace, out var nsp))
@@ -28,16 +45,6 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
             recipients = recipients.Except(room);
         }
 
-        // As socket.io's connection state recovery: the offset rides as the event's last argument, and the
-        // official client remembers the last one it saw to resume from it.
-        var offset = publication.Position?.ToString();
-        var hasData = publication.Data.ValueKind != System.Text.Json.JsonValueKind.Undefined;
-        return (hasData, offset) switch
-        {
-            (true, null) => recipients.Emit(publication.Event, publication.Data),
-            (true, _) => recipients.Emit(publication.Event, publication.Data, offset),
-            (false, null) => recipients.Emit(publication.Event),
-            (false, _) => recipients.Emit(publication.Event, offset),
-        };
+        return recipients.EmitOrdered(publication.Position?.Sequence ?? 0, publication.Event, ArgsOf(publication));
     }
 }

@@ -1,0 +1,138 @@
+using Outcry.Core;
+using Outcry.SocketIO;
+
+namespace Outcry.Server.Push;
+
+/// <summary>
+/// Socket.IO connection state recovery over the history: a socket that lost its link keeps its session for the
+/// recovery window; when it comes back with its pid and last offset, every publication of its rooms (and its
+/// namespace's broadcasts) after that offset is replayed, in order, without duplicates — or, when the history no
+/// longer has them all, the client starts afresh and sees <c>recovered === false</c>.
+/// </summary>
+internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore history, OutcryOptions options, RecoveryCounters counters, ILogger<Recovery> logger)
+    : IConnectionStateRecovery
+{
+    public const string StartKey = "outcry.start";
+    private const int PageSize = 1000;
+
+    public void OnDisconnected(SocketIoSocket socket, IReadOnlyCollection<string> rooms)
+    {
+        if (socket.Data.TryGetValue(StartKey, out var start) && start is StreamPosition position)
+        {
+            var session = new RecoverySession(socket.Pid!, socket.Id, socket.Namespace.Name, rooms, PushHub.IdentityOf(socket), position);
+            _ = sessions.SaveAsync(session, options.Recovery.Window).AsTask();
+        }
+    }
+
+    public async ValueTask<RecoveredSession?> RestoreAsync(Namespace nsp, string pid, string? offset)
+    {
+        var session = await sessions.TakeAsync(pid).ConfigureAwait(false);
+        if (session is null || session.Namespace != nsp.Name)
+        {
+            Failed("no session (unknown, expired or already used)");
+            return null;
+        }
+
+        StreamPosition since;
+        if (offset is null)
+        {
+            since = session.Start;
+        }
+        else if (!StreamPosition.TryParse(offset, out since))
+        {
+            Failed("offset not written by this server");
+            return null;
+        }
+
+        return new Session(this, session, since)
+        {
+            Id = session.SocketId,
+            Rooms = session.Rooms,
+            Data = new Dictionary<string, object?> { [PushHub.IdentityKey] = session.Identity, [StartKey] = session.Start },
+        };
+    }
+
+    private void Failed(string why)
+    {
+        counters.OnFailed();
+        LogFailed(logger, why);
+    }
+
+    // Every publication of the session's rooms after `since`, once each, oldest first; null if any room lost some.
+    private async ValueTask<IReadOnlyList<MissedEvent>?> ReplayAsync(RecoverySession session, StreamPosition since)
+    {
+        var missed = new SortedDictionary<long, Publication>();
+        foreach (var room in session.Rooms.Append(IHistoryStore.BroadcastRoom))
+        {
+            var after = since;
+            while (true)
+            {
+                var page = await history.ReadAsync(session.Namespace, room, after, PageSize).ConfigureAwait(false);
+                if (!page.Complete)
+                {
+                    Failed($"history of room '{room}' no longer reaches back to {since}");
+                    return null;
+                }
+
+                foreach (var publication in page.Items)
+                {
+                    missed.TryAdd(publication.Position!.Value.Sequence, publication);
+                }
+
+                if (!page.More || page.Items.Count == 0)
+                {
+                    break;
+                }
+
+                after = page.Items[^1].Position!.Value;
+            }
+        }
+
+        var events = new List<MissedEvent>(missed.Count);
+        foreach (var (sequence, publication) in missed)
+        {
+            // As the live fan-out: a publication that excepted one of the socket's rooms was not for it.
+            if (!publication.Target.Except.Any(session.Rooms.Contains))
+            {
+                events.Add(new MissedEvent(publication.Event, SocketIoSink.ArgsOf(publication), sequence));
+            }
+        }
+
+        counters.OnSucceeded(events.Count);
+        LogRecovered(logger, session.SocketId, events.Count);
+        return events;
+    }
+
+    [LoggerMessage(401, LogLevel.Debug, "Recovery failed: {Why}")]
+    private static partial void LogFailed(ILogger logger, string why);
+
+    [LoggerMessage(402, LogLevel.Debug, "Socket {Id} recovered, {Count} missed events replayed")]
+    private static partial void LogRecovered(ILogger logger, string id, int count);
+
+    private sealed class Session(Recovery owner, RecoverySession session, StreamPosition since) : RecoveredSession
+    {
+        public override ValueTask<IReadOnlyList<MissedEvent>?> ReplayAsync() => owner.ReplayAsync(session, since);
+    }
+}
+
+/// <summary>Recoveries for /metrics.</summary>
+internal sealed class RecoveryCounters
+{
+    private long _succeeded;
+    private long _failed;
+    private long _replayed;
+
+    public long SucceededTotal => Interlocked.Read(ref _succeeded);
+
+    public long FailedTotal => Interlocked.Read(ref _failed);
+
+    public long ReplayedTotal => Interlocked.Read(ref _replayed);
+
+    public void OnSucceeded(int replayed)
+    {
+        Interlocked.Increment(ref _succeeded);
+        Interlocked.Add(ref _replayed, replayed);
+    }
+
+    public void OnFailed() => Interlocked.Increment(ref _failed);
+}
