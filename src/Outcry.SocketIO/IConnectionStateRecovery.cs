@@ -32,5 +32,8 @@ public abstract class RecoveredSession
     public abstract ValueTask<IReadOnlyList<MissedEvent>?> ReplayAsync();
 }
 
-/// <summary>One missed event: its name, its arguments (the offset included, last), and its position.</summary>
+/// <summary>
+/// One missed event: its name, its arguments (the offset included, last), and its position — or, in a snapshot of
+/// current state, position 0: sent without ordering and without moving the socket's position.
+/// </summary>
 public readonly record struct MissedEvent(string Event, object?[] Args, long Position);

@@ -27,6 +27,7 @@ public sealed partial class SocketIoSocket
     // Ordered deliveries: the highest position queued, and while a recovery replays, the live ones held back.
     private readonly Lock _sendGate = new();
     private long _lastPosition;
+    private int _holds;
     private List<(EnginePacket[] Packets, long Position)>? _held;
 
     internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake, string? id = null, string? pid = null)
@@ -224,31 +225,63 @@ public sealed partial class SocketIoSocket
         }
     }
 
-    /// <summary>From now on ordered deliveries wait, until <see cref="ReleaseHeld"/>.</summary>
+    /// <summary>
+    /// Joins <paramref name="room"/> and sends what <paramref name="snapshot"/> loads (the room's current state)
+    /// before any live event of the room: live events are held from the join until the snapshot went out, so the
+    /// client never sees a snapshot older than an update it already has.
+    /// </summary>
+    public async Task JoinWithSnapshotAsync(string room, Func<ValueTask<IReadOnlyList<MissedEvent>>> snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        HoldDeliveries();
+        IReadOnlyList<MissedEvent> events = [];
+        try
+        {
+            Join(room);
+            events = await snapshot().ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseHeld(events);
+        }
+    }
+
+    /// <summary>From now on ordered deliveries wait, until as many <see cref="ReleaseHeld"/> calls.</summary>
     internal void HoldDeliveries()
     {
         lock (_sendGate)
         {
-            _held = [];
+            if (_holds++ == 0)
+            {
+                _held = [];
+            }
         }
     }
 
-    /// <summary>Sends the replayed events, then what was held back that the replay did not already carry, then goes live.</summary>
-    internal void ReleaseHeld(IReadOnlyList<MissedEvent> replay)
+    /// <summary>
+    /// Sends <paramref name="events"/> — replayed ones (with a position, skipped when already sent) or a snapshot
+    /// (position 0, sent as is) — then, once the last hold ends, what was held back that they did not already carry.
+    /// </summary>
+    internal void ReleaseHeld(IReadOnlyList<MissedEvent> events)
     {
         lock (_sendGate)
         {
-            var held = _held ?? [];
-            _held = null;
-            foreach (var missed in replay)
+            foreach (var missed in events)
             {
-                if (missed.Position > _lastPosition)
+                if (missed.Position == 0 || missed.Position > _lastPosition)
                 {
-                    _lastPosition = missed.Position;
+                    _lastPosition = Math.Max(_lastPosition, missed.Position);
                     _client.Engine.Send(PacketEncoder.Event(Namespace.Name, missed.Event, missed.Args));
                 }
             }
 
+            if (--_holds > 0)
+            {
+                return;
+            }
+
+            var held = _held ?? [];
+            _held = null;
             foreach (var (packets, position) in held)
             {
                 if (position == 0 || position > _lastPosition)

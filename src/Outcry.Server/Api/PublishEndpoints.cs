@@ -117,8 +117,9 @@ internal static class PublishEndpoints
             return Results.Text("ok");
         });
 
-        api.MapPost("/api/subscribe", Json(max, (_, body) => Task.FromResult(Membership(io, body, join: true))));
-        api.MapPost("/api/unsubscribe", Json(max, (_, body) => Task.FromResult(Membership(io, body, join: false))));
+        var hub = app.Services.GetRequiredService<PushHub>();
+        api.MapPost("/api/subscribe", Json(max, (_, body) => Membership(io, hub, body, join: true)));
+        api.MapPost("/api/unsubscribe", Json(max, (_, body) => Membership(io, hub, body, join: false)));
         api.MapPost("/api/disconnect", Json(max, (_, body) =>
         {
             if (!TrySelect(io, body, out var sockets, out var error))
@@ -162,9 +163,9 @@ internal static class PublishEndpoints
         return JsonSerializer.SerializeToElement(envelope);
     }
 
-    // {user | connection, room | rooms[], namespace?} → the selected connections join (or leave) the rooms.
-    // The backend decides, so private rooms are allowed here.
-    private static IResult Membership(SocketIoServer io, JsonElement body, bool join)
+    // {user | connection, room | rooms[], namespace?} → the selected connections join (or leave) the rooms, and
+    // get their current state. The backend decides, so private rooms are allowed here.
+    private static async Task<IResult> Membership(SocketIoServer io, PushHub hub, JsonElement body, bool join)
     {
         if (!TrySelect(io, body, out var sockets, out var error))
         {
@@ -198,7 +199,7 @@ internal static class PublishEndpoints
             {
                 if (join)
                 {
-                    socket.Join(name);
+                    await hub.JoinAsync(socket, name).ConfigureAwait(false);
                 }
                 else if (name != socket.Id)
                 {

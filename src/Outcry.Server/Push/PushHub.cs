@@ -35,14 +35,30 @@ internal sealed partial class PushHub(
         nsp.OnConnection(OnConnection);
     }
 
+    /// <summary>
+    /// Joins <paramref name="room"/> and sends its current state (the latest publication of each key) at once, before
+    /// any live event of the room. State events carry no offset: that is how a client tells a snapshot from an update.
+    /// </summary>
+    public async Task JoinAsync(SocketIoSocket socket, string room)
+    {
+        try
+        {
+            await socket.JoinWithSnapshotAsync(room, async () =>
+            {
+                var state = await history.StateAsync(socket.Namespace.Name, room).ConfigureAwait(false);
+                return [.. state.Select(p => new MissedEvent(p.Event, SocketIoSink.ArgsOf(p with { Position = null }), 0))];
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogStateFailed(logger, socket.Id, room, e);
+        }
+    }
+
     private void OnConnection(SocketIoSocket socket)
     {
         var identity = IdentityOf(socket);
-        foreach (var room in identity.RoomsToJoin())
-        {
-            socket.Join(room);
-        }
-
+        var rooms = identity.RoomsToJoin().ToList();
         foreach (var parameter in options.Rooms.QueryParameters)
         {
             if (!socket.Handshake.Query.TryGetValue(parameter, out var values))
@@ -55,12 +71,21 @@ internal sealed partial class PushHub(
                 // A query parameter never joins a private room, whatever the identity: only subscribe may.
                 if (RoomNames.Validate(room) is null && !access.IsPrivate(room!))
                 {
-                    socket.Join(room!);
+                    rooms.Add(room!);
                 }
                 else
                 {
                     LogQueryRoomRefused(logger, socket.Id, room);
                 }
+            }
+        }
+
+        // A recovered socket is back in its rooms and got the exact gap instead of the state.
+        if (!socket.Recovered)
+        {
+            foreach (var room in rooms)
+            {
+                _ = JoinAsync(socket, room);
             }
         }
 
@@ -88,7 +113,7 @@ internal sealed partial class PushHub(
                 ack?.Invoke(Failed(RoomNames.Validate(room) ?? "invalid room"));
                 return;
             case RoomDecision.Allowed:
-                Join(socket, room!, ack);
+                await SubscribeTo(socket, room!, ack).ConfigureAwait(false);
                 return;
         }
 
@@ -108,7 +133,7 @@ internal sealed partial class PushHub(
         }).ConfigureAwait(false);
         if (answer.IsSuccess && !(answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False))
         {
-            Join(socket, room!, ack);
+            await SubscribeTo(socket, room!, ack).ConfigureAwait(false);
             return;
         }
 
@@ -124,7 +149,8 @@ internal sealed partial class PushHub(
     }
 
     // A client chooses its rooms, so it may not choose without bound: each room costs server memory.
-    private void Join(SocketIoSocket socket, string room, Ack? ack)
+    // The ack comes after the room's current state.
+    private async Task SubscribeTo(SocketIoSocket socket, string room, Ack? ack)
     {
         if (socket.RoomCount >= options.Rooms.MaxPerConnection && !socket.Rooms.Contains(room))
         {
@@ -132,7 +158,7 @@ internal sealed partial class PushHub(
             return;
         }
 
-        socket.Join(room);
+        await JoinAsync(socket, room).ConfigureAwait(false);
         ack?.Invoke(Ok);
     }
 
@@ -251,6 +277,9 @@ internal sealed partial class PushHub(
             _ => null,
         };
     }
+
+    [LoggerMessage(202, LogLevel.Warning, "Socket {Id}: the current state of room '{Room}' could not be sent")]
+    private static partial void LogStateFailed(ILogger logger, string id, string room, Exception exception);
 
     [LoggerMessage(201, LogLevel.Debug, "Socket {Id}: query room '{Room}' not joined (private or invalid)")]
     private static partial void LogQueryRoomRefused(ILogger logger, string id, string? room);

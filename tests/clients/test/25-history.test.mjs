@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer } from './server.mjs';
-import { clientFactory, connect } from './util.mjs';
+import { clientFactory, connect, once } from './util.mjs';
 import { API_KEY, OFFSET, api, deliveredTo } from './push.mjs';
 
 const server = useServer({
@@ -78,6 +78,34 @@ describe('current state', () => {
     const { json } = await state('lot:9');
     assert.deepStrictEqual(Object.keys(json.state).sort(), ['lot', 'timer']);
     assert.deepStrictEqual([json.state.lot.data, json.state.lot.offset, json.state.lot.event], [{ price: 130 }, last, 'lot']);
+  });
+
+  it('a new subscriber gets the current state at once, without offsets (a snapshot, not an update)', async () => {
+    await publish({ room: 'snap:1', event: 'lot', key: 'lot', data: { price: 100 } });
+    await publish({ room: 'snap:1', event: 'lot', key: 'lot', data: { price: 130 } });
+    await publish({ room: 'snap:1', event: 'timer', key: 'timer', data: { endsAt: 99 } });
+    await publish({ room: 'snap:1', event: 'chat', data: 'history only' });
+    const socket = make(`${server.url}?lot=snap:1`, { transports: ['websocket'] });
+    const events = [];
+    socket.onAny((event, ...args) => events.push([event, ...args]));
+    const snapshotDone = once(socket, 'timer');
+    await connect(socket);
+    await snapshotDone;
+    const update = once(socket, 'lot');
+    await publish({ room: 'snap:1', event: 'lot', key: 'lot', data: { price: 140 } });
+    await update;
+    assert.deepStrictEqual(events.slice(0, 2), [['lot', { price: 130 }], ['timer', { endsAt: 99 }]]);
+    assert.deepStrictEqual(events[2].slice(0, 2), ['lot', { price: 140 }]);
+    assert.match(events[2][2], OFFSET, 'live updates carry their offset');
+  });
+
+  it('subscribe delivers the room\'s state before its ack', async () => {
+    await publish({ room: 'snap:2', event: 'lot', key: 'lot', data: { price: 7 } });
+    const socket = await connect(make(server.url, { transports: ['websocket'] }));
+    const events = [];
+    socket.onAny((event, ...args) => events.push([event, ...args]));
+    assert.deepStrictEqual(await socket.emitWithAck('subscribe', 'snap:2'), { ok: true });
+    assert.deepStrictEqual(events, [['lot', { price: 7 }]]);
   });
 
   it('a keyed publication cannot be volatile', async () => {
