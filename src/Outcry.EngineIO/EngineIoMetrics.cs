@@ -13,6 +13,7 @@ public sealed class EngineIoMetrics
     internal long PacketsOut;
     internal long BytesIn;
     internal long BytesOut;
+    internal long SlowConsumers;
 
     public long CurrentPollingConnections => Interlocked.Read(ref PollingConnections);
     public long CurrentWebSocketConnections => Interlocked.Read(ref WebSocketConnections);
@@ -24,4 +25,5 @@ public sealed class EngineIoMetrics
     public long TotalPacketsOut => Interlocked.Read(ref PacketsOut);
     public long TotalBytesIn => Interlocked.Read(ref BytesIn);
     public long TotalBytesOut => Interlocked.Read(ref BytesOut);
+    public long TotalSlowConsumers => Interlocked.Read(ref SlowConsumers);
 }

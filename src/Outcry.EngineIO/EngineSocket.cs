@@ -32,6 +32,7 @@ public sealed partial class EngineSocket
     private DateTimeOffset _pongDeadline;
     private int _queued;
     private int _closed;
+    private int _cutOff;
     private bool _isWebSocket;
     private bool _upgrading;
 
@@ -195,8 +196,13 @@ public sealed partial class EngineSocket
         {
             // Explicit policy: a consumer this far behind is cut off rather than allowed to grow without bound.
             Interlocked.Decrement(ref _queued);
-            _server.LogSlowConsumer(Id, _server.Options.MaxQueuedPackets);
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close("transport error"), this, preferLocal: false);
+            if (Interlocked.Exchange(ref _cutOff, 1) == 0)
+            {
+                Interlocked.Increment(ref _server.Metrics.SlowConsumers);
+                _server.LogSlowConsumer(Id, _server.Options.MaxQueuedPackets);
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close("transport error"), this, preferLocal: false);
+            }
+
             return false;
         }
 

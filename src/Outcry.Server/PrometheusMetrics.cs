@@ -28,6 +28,7 @@ internal static class PrometheusMetrics
         Help(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).");
         Sample(text, "outcry_errors_total", "kind=\"handshake\"", engine.TotalHandshakeErrors);
         Sample(text, "outcry_errors_total", "kind=\"transport\"", engine.TotalTransportErrors);
+        Counter(text, "outcry_slow_consumer_disconnects_total", "Connections closed because their outbound queue stayed full (Outcry:EngineIO:MaxQueuedPackets).", engine.TotalSlowConsumers);
         Gauge(text, "outcry_sockets", "Connected Socket.IO sockets by namespace.");
         foreach (var nsp in io.Namespaces)
         {

@@ -27,7 +27,7 @@ public sealed partial class SocketIoSocket
     // Ordered deliveries: the highest position queued, and while a recovery replays, the live ones held back.
     private readonly Lock _sendGate = new();
     private long _lastPosition;
-    private int _holds;
+    private readonly List<Hold> _holds = [];
     private List<(EnginePacket[] Packets, long Position)>? _held;
 
     internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake, string? id = null, string? pid = null)
@@ -125,7 +125,7 @@ public sealed partial class SocketIoSocket
     /// <summary>Sends an event to this socket. False when the connection is gone.</summary>
     public bool Emit(string eventName, params object?[] args)
     {
-        return Connected && _client.Engine.Send(PacketEncoder.Event(Namespace.Name, eventName, args));
+        return Connected && Send(PacketEncoder.Event(Namespace.Name, eventName, args));
     }
 
     /// <summary>Sends an event and waits for the client's acknowledgement; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
@@ -134,7 +134,7 @@ public sealed partial class SocketIoSocket
         var id = Interlocked.Increment(ref _nextAckId) - 1;
         var pending = new PendingAck(this, id);
         _pendingAcks[id] = pending;
-        if (!Connected || !_client.Engine.Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
+        if (!Connected || !Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
         {
             _pendingAcks.TryRemove(id, out _);
             return Task.FromException<SocketIoArgs>(new InvalidOperationException("The socket is disconnected."));
@@ -193,7 +193,7 @@ public sealed partial class SocketIoSocket
             return;
         }
 
-        _client.Engine.Send(PacketEncoder.Disconnect(Namespace.Name));
+        Send([PacketEncoder.Disconnect(Namespace.Name)]);
         OnClose("server namespace disconnect");
     }
 
@@ -205,23 +205,27 @@ public sealed partial class SocketIoSocket
         }
     }
 
-    internal void Send(EnginePacket[] packets, long position = 0)
+    /// <summary>
+    /// Everything this socket sends goes through here. An ordered delivery (<paramref name="position"/> &gt; 0) that
+    /// the socket already has is skipped; while a hold is open, packets wait in order. False when the connection is gone.
+    /// </summary>
+    internal bool Send(EnginePacket[] packets, long position = 0)
     {
         lock (_sendGate)
         {
             if (position > 0 && position <= _lastPosition)
             {
-                return;
+                return true;
             }
 
             if (_held is not null)
             {
                 _held.Add((packets, position));
-                return;
+                return true;
             }
 
             _lastPosition = Math.Max(_lastPosition, position);
-            _client.Engine.Send(packets);
+            return _client.Engine.Send(packets);
         }
     }
 
@@ -233,7 +237,7 @@ public sealed partial class SocketIoSocket
     public async Task JoinWithSnapshotAsync(string room, Func<ValueTask<IReadOnlyList<MissedEvent>>> snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        HoldDeliveries();
+        var hold = HoldDeliveries();
         IReadOnlyList<MissedEvent> events = [];
         try
         {
@@ -242,45 +246,48 @@ public sealed partial class SocketIoSocket
         }
         finally
         {
-            ReleaseHeld(events);
+            ReleaseHeld(hold, events);
         }
     }
 
-    /// <summary>From now on ordered deliveries wait, until as many <see cref="ReleaseHeld"/> calls.</summary>
-    internal void HoldDeliveries()
+    /// <summary>From now on this socket's output waits, until every open hold is released.</summary>
+    internal Hold HoldDeliveries()
     {
         lock (_sendGate)
         {
-            if (_holds++ == 0)
-            {
-                _held = [];
-            }
+            _held ??= [];
+            var hold = new Hold { Mark = _held.Count };
+            _holds.Add(hold);
+            return hold;
         }
     }
 
     /// <summary>
-    /// Sends <paramref name="events"/> — replayed ones (with a position, skipped when already sent) or a snapshot
-    /// (position 0, sent as is) — then, once the last hold ends, what was held back that they did not already carry.
+    /// Ends <paramref name="hold"/>: <paramref name="events"/> — replayed ones (with a position) or a snapshot
+    /// (position 0) — take their place before everything held since the hold began; once no hold is open, the
+    /// whole queue goes out, skipping ordered deliveries the socket already has.
     /// </summary>
-    internal void ReleaseHeld(IReadOnlyList<MissedEvent> events)
+    internal void ReleaseHeld(Hold hold, IReadOnlyList<MissedEvent> events)
     {
         lock (_sendGate)
         {
-            foreach (var missed in events)
+            var held = _held!;
+            var inserted = events.Select(e => (PacketEncoder.Event(Namespace.Name, e.Event, e.Args), e.Position)).ToList();
+            held.InsertRange(hold.Mark, inserted);
+            _holds.Remove(hold);
+            foreach (var other in _holds)
             {
-                if (missed.Position == 0 || missed.Position > _lastPosition)
+                if (other.Mark >= hold.Mark)
                 {
-                    _lastPosition = Math.Max(_lastPosition, missed.Position);
-                    _client.Engine.Send(PacketEncoder.Event(Namespace.Name, missed.Event, missed.Args));
+                    other.Mark += inserted.Count;
                 }
             }
 
-            if (--_holds > 0)
+            if (_holds.Count > 0)
             {
                 return;
             }
 
-            var held = _held ?? [];
             _held = null;
             foreach (var (packets, position) in held)
             {
@@ -291,6 +298,12 @@ public sealed partial class SocketIoSocket
                 }
             }
         }
+    }
+
+    /// <summary>An open hold: where in the held queue its own events belong.</summary>
+    internal sealed class Hold
+    {
+        public int Mark;
     }
 
     internal void OnConnected()
@@ -475,7 +488,7 @@ public sealed partial class SocketIoSocket
         {
             if (Interlocked.Exchange(ref sent, 1) == 0 && Connected)
             {
-                _client.Engine.Send(PacketEncoder.Ack(Namespace.Name, ackId, args));
+                Send(PacketEncoder.Ack(Namespace.Name, ackId, args));
             }
         };
     }

@@ -175,7 +175,7 @@ internal sealed class SocketIoClient
                 }
             }
 
-            Accept(socket, replay: null);
+            Accept(socket, recovering: null, replay: null);
         }
         finally
         {
@@ -186,9 +186,10 @@ internal sealed class SocketIoClient
         }
     }
 
-    // Registers the socket, answers CONNECT (with the pid under recovery), replays what a recovered socket missed,
-    // then runs the connection handlers.
-    private void Accept(SocketIoSocket socket, IReadOnlyList<MissedEvent>? replay)
+    // Registers the socket and runs its connection handlers before answering CONNECT (with the pid under recovery),
+    // all of the socket's output held meanwhile: once a client sees "connect" it is in every room its handlers
+    // joined, and what they sent (events, current state, a recovery's replay) follows the CONNECT answer in order.
+    private void Accept(SocketIoSocket socket, SocketIoSocket.Hold? recovering, IReadOnlyList<MissedEvent>? replay)
     {
         if (!Engine.IsOpen)
         {
@@ -196,19 +197,20 @@ internal sealed class SocketIoClient
             return;
         }
 
+        var hold = socket.HoldDeliveries();
         lock (_sockets)
         {
             _sockets[socket.Namespace.Name] = socket;
         }
 
         _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        Engine.Send(PacketEncoder.Connect(socket.Namespace.Name, socket.Id, socket.Pid));
-        if (replay is not null)
-        {
-            socket.ReleaseHeld(replay);
-        }
-
         socket.Namespace.Add(socket);
+        Engine.Send(PacketEncoder.Connect(socket.Namespace.Name, socket.Id, socket.Pid));
+        socket.ReleaseHeld(hold, []);
+        if (recovering is not null)
+        {
+            socket.ReleaseHeld(recovering, replay ?? []);
+        }
     }
 
     // CONNECT auth {pid, offset} from a client that had a session: restore it when the recovery handler can.
@@ -236,7 +238,7 @@ internal sealed class SocketIoClient
         }
 
         // Back in its rooms before reading what it missed, with live events held: nothing can fall in between.
-        socket.HoldDeliveries();
+        var recovering = socket.HoldDeliveries();
         socket.RejoinForRecovery(session.Rooms);
         var replay = await session.ReplayAsync().ConfigureAwait(false);
         if (replay is null)
@@ -245,7 +247,7 @@ internal sealed class SocketIoClient
             return false;
         }
 
-        Accept(socket, replay);
+        Accept(socket, recovering, replay);
         return true;
     }
 
