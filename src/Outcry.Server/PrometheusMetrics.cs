@@ -14,20 +14,16 @@ internal static class PrometheusMetrics
     public static string Render(EngineIoMetrics engine, SocketIoServer io, Publisher publisher, RecoveryCounters recoveries)
     {
         var text = new StringBuilder(1024);
-        Gauge(text, "outcry_connections", "Open Engine.IO connections by transport.");
-        Sample(text, "outcry_connections", "transport=\"polling\"", engine.CurrentPollingConnections);
-        Sample(text, "outcry_connections", "transport=\"websocket\"", engine.CurrentWebSocketConnections);
+        Labeled(text, "outcry_connections", "gauge", "Open Engine.IO connections by transport.", "transport",
+            ("polling", engine.CurrentPollingConnections), ("websocket", engine.CurrentWebSocketConnections));
         Counter(text, "outcry_handshakes_total", "Engine.IO sessions opened.", engine.TotalHandshakes);
         Counter(text, "outcry_upgrades_total", "Polling sessions upgraded to WebSocket.", engine.TotalUpgrades);
-        Help(text, "outcry_packets_total", "counter", "Engine.IO packets by direction.");
-        Sample(text, "outcry_packets_total", "direction=\"in\"", engine.TotalPacketsIn);
-        Sample(text, "outcry_packets_total", "direction=\"out\"", engine.TotalPacketsOut);
-        Help(text, "outcry_bytes_total", "counter", "Engine.IO packet bytes by direction.");
-        Sample(text, "outcry_bytes_total", "direction=\"in\"", engine.TotalBytesIn);
-        Sample(text, "outcry_bytes_total", "direction=\"out\"", engine.TotalBytesOut);
-        Help(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).");
-        Sample(text, "outcry_errors_total", "kind=\"handshake\"", engine.TotalHandshakeErrors);
-        Sample(text, "outcry_errors_total", "kind=\"transport\"", engine.TotalTransportErrors);
+        Labeled(text, "outcry_packets_total", "counter", "Engine.IO packets by direction.", "direction",
+            ("in", engine.TotalPacketsIn), ("out", engine.TotalPacketsOut));
+        Labeled(text, "outcry_bytes_total", "counter", "Engine.IO packet bytes by direction.", "direction",
+            ("in", engine.TotalBytesIn), ("out", engine.TotalBytesOut));
+        Labeled(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).", "kind",
+            ("handshake", engine.TotalHandshakeErrors), ("transport", engine.TotalTransportErrors));
         Counter(text, "outcry_slow_consumer_disconnects_total", "Connections closed because their outbound queue stayed full (Outcry:EngineIO:MaxQueuedPackets).", engine.TotalSlowConsumers);
         Gauge(text, "outcry_sockets", "Connected Socket.IO sockets by namespace.");
         foreach (var nsp in io.Namespaces)
@@ -35,13 +31,11 @@ internal static class PrometheusMetrics
             Sample(text, "outcry_sockets", "namespace=\"" + Escape(nsp.Name) + "\"", nsp.Sockets.Count);
         }
 
-        Help(text, "outcry_publications_total", "counter", "Publications accepted, by where they came from.");
-        Sample(text, "outcry_publications_total", "source=\"http\"", publisher.PublishedViaHttp);
-        Sample(text, "outcry_publications_total", "source=\"socket\"", publisher.PublishedViaSocket);
+        Labeled(text, "outcry_publications_total", "counter", "Publications accepted, by where they came from.", "source",
+            ("http", publisher.PublishedViaHttp), ("socket", publisher.PublishedViaSocket));
         Counter(text, "outcry_deliveries_total", "Publications handed to a connection on this node.", publisher.Deliveries);
-        Help(text, "outcry_recoveries_total", "counter", "Socket.IO connection state recoveries, by result.");
-        Sample(text, "outcry_recoveries_total", "result=\"succeeded\"", recoveries.SucceededTotal);
-        Sample(text, "outcry_recoveries_total", "result=\"failed\"", recoveries.FailedTotal);
+        Labeled(text, "outcry_recoveries_total", "counter", "Socket.IO connection state recoveries, by result.", "result",
+            ("succeeded", recoveries.SucceededTotal), ("failed", recoveries.FailedTotal));
         Counter(text, "outcry_recovered_events_total", "Missed events replayed to recovered connections.", recoveries.ReplayedTotal);
         return text.ToString();
     }
@@ -52,6 +46,16 @@ internal static class PrometheusMetrics
     {
         Help(text, name, "counter", help);
         text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    // One metric with one label: # HELP, # TYPE, then a sample per label value.
+    private static void Labeled(StringBuilder text, string name, string type, string help, string label, params ReadOnlySpan<(string Value, long Count)> samples)
+    {
+        Help(text, name, type, help);
+        foreach (var (value, count) in samples)
+        {
+            Sample(text, name, label + "=\"" + value + "\"", count);
+        }
     }
 
     private static void Help(StringBuilder text, string name, string type, string help) =>

@@ -24,7 +24,8 @@ public sealed partial class SocketIoSocket
     private readonly Lock _earlyLock = new();
     private List<SocketIoPacket>? _early = [];
 
-    // Ordered deliveries: the highest position queued, and while a recovery replays, the live ones held back.
+    // All of this socket's output: the highest ordered position queued, and while a hold is open (connecting,
+    // recovering, joining a room with its state), the packets that wait.
     private readonly Lock _sendGate = new();
     private long _lastPosition;
     private readonly List<Hold> _holds = [];
@@ -213,20 +214,26 @@ public sealed partial class SocketIoSocket
     {
         lock (_sendGate)
         {
-            if (position > 0 && position <= _lastPosition)
-            {
-                return true;
-            }
-
             if (_held is not null)
             {
                 _held.Add((packets, position));
                 return true;
             }
 
-            _lastPosition = Math.Max(_lastPosition, position);
-            return _client.Engine.Send(packets);
+            return SendNow(packets, position);
         }
+    }
+
+    // Under _sendGate: an ordered delivery the socket already has (a replay carried it) is skipped.
+    private bool SendNow(EnginePacket[] packets, long position)
+    {
+        if (position > 0 && position <= _lastPosition)
+        {
+            return true;
+        }
+
+        _lastPosition = Math.Max(_lastPosition, position);
+        return _client.Engine.Send(packets);
     }
 
     /// <summary>
@@ -291,11 +298,7 @@ public sealed partial class SocketIoSocket
             _held = null;
             foreach (var (packets, position) in held)
             {
-                if (position == 0 || position > _lastPosition)
-                {
-                    _lastPosition = Math.Max(_lastPosition, position);
-                    _client.Engine.Send(packets);
-                }
+                SendNow(packets, position);
             }
         }
     }

@@ -253,12 +253,7 @@ internal static class PublishEndpoints
     }
 
     private static string? StringOrNumber(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) ? value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            _ => null,
-        } : null;
+        body.TryGetProperty(name, out var value) ? JsonValues.StringOrNumber(value) : null;
 
     private static object Stats(SocketIoServer io, EngineIoServer engine) => new
     {

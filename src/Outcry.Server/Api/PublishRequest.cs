@@ -95,10 +95,6 @@ internal static class PublishRequest
         return [.. names];
     }
 
-    private static string Name(JsonElement value, string field) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString()!,
-        JsonValueKind.Number => value.GetRawText(),
-        _ => throw new FormatException($"{field} must be a string or a number"),
-    };
+    private static string Name(JsonElement value, string field) =>
+        JsonValues.StringOrNumber(value) ?? throw new FormatException($"{field} must be a string or a number");
 }

@@ -71,7 +71,7 @@ internal static class RoomEndpoints
     {
         offset = p.Position?.ToString(),
         @event = p.Event,
-        data = p.Data.ValueKind == System.Text.Json.JsonValueKind.Undefined ? (System.Text.Json.JsonElement?)null : p.Data,
+        data = JsonValues.OrNull(p.Data),
         key = p.Key,
         time = p.Time,
     };

@@ -17,12 +17,7 @@ internal static class IdentityClaims
             return null;
         }
 
-        var userId = user.ValueKind switch
-        {
-            JsonValueKind.String => user.GetString(),
-            JsonValueKind.Number => user.GetRawText(),
-            _ => null,
-        };
+        var userId = JsonValues.StringOrNumber(user);
         if (string.IsNullOrEmpty(userId))
         {
             return null;

@@ -128,7 +128,7 @@ internal sealed partial class PushHub(
             @namespace = socket.Namespace.Name,
             room,
             user = identity.UserId,
-            info = identity.Info.ValueKind == JsonValueKind.Undefined ? (JsonElement?)null : identity.Info,
+            info = JsonValues.OrNull(identity.Info),
             client = socket.Id,
         }).ConfigureAwait(false);
         if (answer.IsSuccess && !(answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False))
@@ -225,7 +225,7 @@ internal sealed partial class PushHub(
                 data = all.Count > 0 ? all[0] : (JsonElement?)null,
                 args = all,
                 user = identity.UserId,
-                info = identity.Info.ValueKind == JsonValueKind.Undefined ? (JsonElement?)null : identity.Info,
+                info = JsonValues.OrNull(identity.Info),
                 client = socket.Id,
             }).ConfigureAwait(false);
 
@@ -270,12 +270,7 @@ internal sealed partial class PushHub(
             value = room;
         }
 
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            _ => null,
-        };
+        return JsonValues.StringOrNumber(value);
     }
 
     [LoggerMessage(202, LogLevel.Warning, "Socket {Id}: the current state of room '{Room}' could not be sent")]
