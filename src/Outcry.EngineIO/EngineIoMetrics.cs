@@ -14,6 +14,8 @@ public sealed class EngineIoMetrics
     internal long BytesIn;
     internal long BytesOut;
     internal long SlowConsumers;
+    internal long Conflated;
+    internal long Dropped;
 
     public long CurrentPollingConnections => Interlocked.Read(ref PollingConnections);
     public long CurrentWebSocketConnections => Interlocked.Read(ref WebSocketConnections);
@@ -26,4 +28,10 @@ public sealed class EngineIoMetrics
     public long TotalBytesIn => Interlocked.Read(ref BytesIn);
     public long TotalBytesOut => Interlocked.Read(ref BytesOut);
     public long TotalSlowConsumers => Interlocked.Read(ref SlowConsumers);
+
+    /// <summary>Queued packets a later one with the same supersede key replaced in a backlogged queue.</summary>
+    public long TotalConflated => Interlocked.Read(ref Conflated);
+
+    /// <summary>Droppable packets not queued because their connection was backlogged.</summary>
+    public long TotalDropped => Interlocked.Read(ref Dropped);
 }

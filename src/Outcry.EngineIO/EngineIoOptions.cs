@@ -29,4 +29,11 @@ public sealed class EngineIoOptions
 
     /// <summary>Packets waiting for one connection's transport before it is closed as a slow consumer.</summary>
     public int MaxQueuedPackets { get; set; } = 8192;
+
+    /// <summary>
+    /// From this many packets waiting for one connection on (capped at <see cref="MaxQueuedPackets"/>), the
+    /// connection is backlogged: droppable (volatile) packets are dropped, and a packet with a supersede key
+    /// replaces the ones with that key still waiting, so a slow reader gets the latest state sooner.
+    /// </summary>
+    public int BacklogThreshold { get; set; } = 1024;
 }

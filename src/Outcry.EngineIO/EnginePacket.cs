@@ -17,16 +17,27 @@ public sealed class EnginePacket
     // Ends the queue after the client asked to close: a pending GET answers a noop, as the reference server does.
     internal static readonly EnginePacket ClientClose = new("6"u8.ToArray(), false);
 
-    private EnginePacket(ReadOnlyMemory<byte> data, bool isBinary)
+    private EnginePacket(ReadOnlyMemory<byte> data, bool isBinary, string? supersedeKey = null, bool droppable = false)
     {
         Data = data;
         IsBinary = isBinary;
+        SupersedeKey = supersedeKey;
+        Droppable = droppable;
     }
 
     /// <summary>The encoded packet: type digit + UTF-8 data for text, raw bytes for binary.</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
     public bool IsBinary { get; }
+
+    /// <summary>
+    /// A later packet with the same key supersedes this one while it waits in a backlogged connection's queue
+    /// (only the latest per key is sent). Null: never superseded.
+    /// </summary>
+    public string? SupersedeKey { get; }
+
+    /// <summary>Whether a backlogged connection may drop this packet rather than queue it (socket.io's "volatile").</summary>
+    public bool Droppable { get; }
 
     internal bool IsClose => ReferenceEquals(this, Close) || ReferenceEquals(this, ClientClose);
 
@@ -59,6 +70,9 @@ public sealed class EnginePacket
 
     /// <summary>A binary message packet; the bytes are not copied and must not change afterwards.</summary>
     public static EnginePacket Binary(ReadOnlyMemory<byte> bytes) => new(bytes, true);
+
+    /// <summary>The same bytes, with how a backlogged connection may shed them (see <see cref="SupersedeKey"/>, <see cref="Droppable"/>).</summary>
+    public EnginePacket WithShedding(string? supersedeKey, bool droppable) => new(Data, IsBinary, supersedeKey, droppable);
 
     internal static EnginePacket FromEncoded(byte[] encoded) => new(encoded, false);
 

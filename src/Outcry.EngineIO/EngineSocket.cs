@@ -30,7 +30,14 @@ public sealed partial class EngineSocket
     // scheduled ping time, so a late timer never stretches pingInterval + pingTimeout.
     private DateTimeOffset _pingDue;
     private DateTimeOffset _pongDeadline;
+    // _entries: everything in _outbound (the hard bound); _queued: what will really be sent (the backlog measure),
+    // i.e. without the packets a later one with the same supersede key replaced.
+    private int _entries;
     private int _queued;
+
+    // Per supersede key with packets in _outbound: how many are queued, and how many of the first of them are
+    // superseded (skipped when dequeued). Allocated on the first keyed packet.
+    private Dictionary<string, KeyedPackets>? _keyed;
     private int _closed;
     private int _cutOff;
     private bool _isWebSocket;
@@ -185,6 +192,7 @@ public sealed partial class EngineSocket
         }
     }
 
+    // Under _sendLock.
     private bool Enqueue(EnginePacket packet)
     {
         if (Volatile.Read(ref _closed) != 0)
@@ -192,10 +200,24 @@ public sealed partial class EngineSocket
             return false;
         }
 
-        if (Interlocked.Increment(ref _queued) > _server.Options.MaxQueuedPackets)
+        if (Volatile.Read(ref _queued) >= Math.Min(_server.Options.BacklogThreshold, _server.Options.MaxQueuedPackets))
+        {
+            if (packet.Droppable)
+            {
+                Interlocked.Increment(ref _server.Metrics.Dropped);
+                return true;
+            }
+
+            if (packet.SupersedeKey is not null)
+            {
+                Supersede(packet.SupersedeKey);
+            }
+        }
+
+        if (Interlocked.Increment(ref _entries) > _server.Options.MaxQueuedPackets)
         {
             // Explicit policy: a consumer this far behind is cut off rather than allowed to grow without bound.
-            Interlocked.Decrement(ref _queued);
+            Interlocked.Decrement(ref _entries);
             if (Interlocked.Exchange(ref _cutOff, 1) == 0)
             {
                 Interlocked.Increment(ref _server.Metrics.SlowConsumers);
@@ -206,21 +228,79 @@ public sealed partial class EngineSocket
             return false;
         }
 
+        if (packet.SupersedeKey is not null)
+        {
+            _keyed ??= new(StringComparer.Ordinal);
+            if (!_keyed.TryGetValue(packet.SupersedeKey, out var keyed))
+            {
+                _keyed[packet.SupersedeKey] = keyed = new KeyedPackets();
+            }
+
+            keyed.Queued++;
+        }
+
+        Interlocked.Increment(ref _queued);
         _outbound.Writer.TryWrite(packet);
         return true;
     }
 
+    // Under _sendLock: every packet with this key still waiting will be skipped.
+    private void Supersede(string key)
+    {
+        if (_keyed is not null && _keyed.TryGetValue(key, out var keyed) && keyed.Queued > keyed.Superseded)
+        {
+            var count = keyed.Queued - keyed.Superseded;
+            keyed.Superseded = keyed.Queued;
+            Interlocked.Add(ref _queued, -count);
+            Interlocked.Add(ref _server.Metrics.Conflated, count);
+        }
+    }
+
     private bool TryDequeue(out EnginePacket packet)
     {
-        if (!_outbound.Reader.TryRead(out packet!))
+        while (_outbound.Reader.TryRead(out packet!))
         {
-            return false;
+            Interlocked.Decrement(ref _entries);
+            if (packet.SupersedeKey is not null && IsSuperseded(packet.SupersedeKey))
+            {
+                continue;
+            }
+
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Increment(ref _server.Metrics.PacketsOut);
+            Interlocked.Add(ref _server.Metrics.BytesOut, packet.Data.Length);
+            return true;
         }
 
-        Interlocked.Decrement(ref _queued);
-        Interlocked.Increment(ref _server.Metrics.PacketsOut);
-        Interlocked.Add(ref _server.Metrics.BytesOut, packet.Data.Length);
-        return true;
+        return false;
+    }
+
+    // A keyed packet leaves the queue: superseded when a later one with its key replaced it (FIFO: the first ones).
+    private bool IsSuperseded(string key)
+    {
+        lock (_sendLock)
+        {
+            var keyed = _keyed![key];
+            keyed.Queued--;
+            var superseded = keyed.Superseded > 0;
+            if (superseded)
+            {
+                keyed.Superseded--;
+            }
+
+            if (keyed.Queued == 0)
+            {
+                _keyed.Remove(key);
+            }
+
+            return superseded;
+        }
+    }
+
+    private sealed class KeyedPackets
+    {
+        public int Queued;
+        public int Superseded;
     }
 
     /// <summary>Handles one decoded inbound packet, whatever transport brought it.</summary>

@@ -25,6 +25,8 @@ internal static class PrometheusMetrics
         Labeled(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).", "kind",
             ("handshake", engine.TotalHandshakeErrors), ("transport", engine.TotalTransportErrors));
         Counter(text, "outcry_slow_consumer_disconnects_total", "Connections closed because their outbound queue stayed full (Outcry:EngineIO:MaxQueuedPackets).", engine.TotalSlowConsumers);
+        Counter(text, "outcry_conflated_total", "Queued keyed-state events a later one replaced on a backlogged connection (Outcry:EngineIO:BacklogThreshold).", engine.TotalConflated);
+        Counter(text, "outcry_dropped_total", "Volatile events dropped for a backlogged connection.", engine.TotalDropped);
         Gauge(text, "outcry_sockets", "Connected Socket.IO sockets by namespace.");
         foreach (var nsp in io.Namespaces)
         {

@@ -13,25 +13,38 @@ public readonly struct BroadcastOperator
     private readonly string[] _rooms;
     private readonly string[] _except;
     private readonly SocketIoSocket? _exceptSocket;
+    private readonly string? _supersedeKey;
+    private readonly bool _volatile;
 
     internal BroadcastOperator(Namespace nsp)
-        : this(nsp, [], [], null)
+        : this(nsp, [], [], null, null, false)
     {
     }
 
-    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, SocketIoSocket? exceptSocket)
+    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, SocketIoSocket? exceptSocket, string? supersedeKey, bool isVolatile)
     {
         _nsp = nsp;
         _rooms = rooms;
         _except = except;
         _exceptSocket = exceptSocket;
+        _supersedeKey = supersedeKey;
+        _volatile = isVolatile;
     }
 
-    public BroadcastOperator To(string room) => new(_nsp, [.. _rooms, room], _except, _exceptSocket);
+    public BroadcastOperator To(string room) => new(_nsp, [.. _rooms, room], _except, _exceptSocket, _supersedeKey, _volatile);
 
-    public BroadcastOperator Except(string room) => new(_nsp, _rooms, [.. _except, room], _exceptSocket);
+    public BroadcastOperator Except(string room) => new(_nsp, _rooms, [.. _except, room], _exceptSocket, _supersedeKey, _volatile);
 
-    internal BroadcastOperator Except(SocketIoSocket socket) => new(_nsp, _rooms, _except, socket);
+    /// <summary>As socket.io's <c>volatile</c>: a connection that is backlogged drops the event rather than queue it.</summary>
+    public BroadcastOperator Volatile => new(_nsp, _rooms, _except, _exceptSocket, _supersedeKey, true);
+
+    /// <summary>
+    /// The event is state that a later one with the same <paramref name="key"/> supersedes: a backlogged connection
+    /// sends only the latest of those still waiting (conflation).
+    /// </summary>
+    public BroadcastOperator Superseding(string key) => new(_nsp, _rooms, _except, _exceptSocket, key, _volatile);
+
+    internal BroadcastOperator Except(SocketIoSocket socket) => new(_nsp, _rooms, _except, socket, _supersedeKey, _volatile);
 
     /// <summary>Emits to the selected sockets; returns how many it was queued for.</summary>
     public int Emit(string eventName, params object?[] args) => EmitOrdered(0, eventName, args);
@@ -43,6 +56,12 @@ public readonly struct BroadcastOperator
     public int EmitOrdered(long position, string eventName, params object?[] args)
     {
         var packets = PacketEncoder.Event(_nsp.Name, eventName, args);
+        if (packets.Length == 1 && (_supersedeKey is not null || _volatile))
+        {
+            // Binary events (with attachments) are never shed: their packets must stay together.
+            packets[0] = packets[0].WithShedding(_supersedeKey, _volatile);
+        }
+
         var delivery = new Delivery(packets, position, _except, _exceptSocket);
         if (_rooms.Length == 0)
         {

@@ -45,6 +45,17 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
             recipients = recipients.Except(room);
         }
 
+        if (publication.Key is not null)
+        {
+            // What a later publication supersedes: the same key to the same audience (one connection carries every namespace).
+            recipients = recipients.Superseding(string.Join('\0', [publication.Namespace, publication.Key, target.Broadcast ? "*" : "", .. target.AllRooms(), "\u0001", .. target.Except]));
+        }
+
+        if (publication.Volatile)
+        {
+            recipients = recipients.Volatile;
+        }
+
         return recipients.EmitOrdered(publication.Position?.Sequence ?? 0, publication.Event, ArgsOf(publication));
     }
 }

@@ -4,14 +4,75 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer } from './server.mjs';
 import { clientFactory, connect, once } from './util.mjs';
-import { RawSocket, wsUrl } from './raw.mjs';
-import { API_KEY, api } from './push.mjs';
+import { PollingSession, RawSocket, request, wsUrl } from './raw.mjs';
+import { API_KEY, OFFSET, api } from './push.mjs';
 
 const MAX_QUEUED = 32;
-const server = useServer({ app: 'outcry', args: [`--Outcry:ApiKey=${API_KEY}`, `--Outcry:EngineIO:MaxQueuedPackets=${MAX_QUEUED}`] });
+const BACKLOG = 4;
+const server = useServer({
+  app: 'outcry',
+  args: [`--Outcry:ApiKey=${API_KEY}`, `--Outcry:EngineIO:MaxQueuedPackets=${MAX_QUEUED}`, `--Outcry:EngineIO:BacklogThreshold=${BACKLOG}`],
+});
+
+const metric = async (name) => Number((await (await fetch(`${server.url}/metrics`)).text()).match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+
+/** A raw long-polling Socket.IO client in `room`: nothing is read until it polls, so its queue fills at will. */
+async function pollingClient(room) {
+  const res = await request(server.url, `/socket.io/?EIO=4&transport=polling&itemId=${room}`);
+  const session = new PollingSession(server.url, '/socket.io/', JSON.parse(res.body.slice(1)).sid);
+  await session.send('40');
+  assert.match((await session.poll())[0], /^40\{"sid":/);
+  return session;
+}
+
+/** The events of a polling payload, as [name, data] (offsets checked and stripped). */
+const eventsOf = (packets) =>
+  packets.map((p) => {
+    const [name, data, offset] = JSON.parse(p.slice(2));
+    if (offset !== undefined) assert.match(offset, OFFSET);
+    return [name, data];
+  });
 const make = clientFactory();
 
 describe('slow consumers', () => {
+  it('a backlogged connection gets only the latest keyed state and loses only volatile events', async () => {
+    const client = await pollingClient('hot');
+    const [conflatedBefore, droppedBefore] = [await metric('outcry_conflated_total'), await metric('outcry_dropped_total')];
+    const publish = async (body) => assert.equal((await api(server.url, '/api/publish', { room: 'hot', ...body })).status, 200);
+
+    // Under the threshold, keyed state is queued as is.
+    await publish({ event: 'lot', data: { price: 1 }, key: 'lot' });
+    for (let i = 0; i < BACKLOG - 1; i++) await publish({ event: 'bid', data: i });
+    // Backlogged now: each new "lot" state replaces the waiting ones, volatile events are dropped,
+    // and everything else is kept, in order.
+    for (let price = 2; price <= 6; price++) await publish({ event: 'lot', data: { price }, key: 'lot' });
+    await publish({ event: 'timer', data: 1, key: 'timer' });
+    await publish({ event: 'typing', data: 'x', volatile: true });
+    await publish({ event: 'bid', data: 'last' });
+
+    assert.deepStrictEqual(eventsOf(await client.pollSkippingPings()), [
+      ['bid', 0],
+      ['bid', 1],
+      ['bid', 2],
+      ['lot', { price: 6 }],
+      ['timer', 1],
+      ['bid', 'last'],
+    ]);
+    assert.equal((await metric('outcry_conflated_total')) - conflatedBefore, 5, 'lot 1 to 5 were superseded');
+    assert.equal((await metric('outcry_dropped_total')) - droppedBefore, 1);
+
+    // Drained: no longer backlogged, so nothing is shed.
+    await publish({ event: 'lot', data: { price: 7 }, key: 'lot' });
+    await publish({ event: 'lot', data: { price: 8 }, key: 'lot' });
+    await publish({ event: 'typing', data: 'y', volatile: true });
+    assert.deepStrictEqual(eventsOf(await client.pollSkippingPings()), [
+      ['lot', { price: 7 }],
+      ['lot', { price: 8 }],
+      ['typing', 'y'],
+    ]);
+    await client.send('1');
+  });
+
   it('a stalled reader is disconnected as too slow while its neighbour receives every message', async () => {
     // The stalled client: a raw Socket.IO session in room "busy" whose TCP socket stops being read.
     const stalled = new RawSocket(wsUrl(server.url, '/socket.io/?EIO=4&transport=websocket&itemId=busy'));
