@@ -56,6 +56,8 @@ public static partial class OutcryHost
             JwtAuthenticator.Create(sp.GetRequiredService<OutcryOptions>().Auth),
             sp.GetRequiredService<BackendProxy>()));
         services.AddSingleton<PushHub>();
+        services.AddSingleton<IPresenceStore>(_ => new InMemoryPresenceStore());
+        services.AddSingleton<PresenceTracker>();
         return services;
     }
 
@@ -75,6 +77,7 @@ public static partial class OutcryHost
         var io = app.Services.GetRequiredService<SocketIoServer>();
         var options = app.Services.GetRequiredService<OutcryOptions>();
         var hub = app.Services.GetRequiredService<PushHub>();
+        var presence = app.Services.GetRequiredService<PresenceTracker>();
         if (options.Recovery.Enabled)
         {
             io.Recovery = app.Services.GetRequiredService<Recovery>();
@@ -82,7 +85,9 @@ public static partial class OutcryHost
 
         foreach (var name in options.Namespaces)
         {
-            hub.Attach(Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name));
+            var nsp = Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name);
+            hub.Attach(nsp);
+            presence.Attach(nsp);
         }
 
         if (!app.Services.GetRequiredService<ApiKey>().IsConfigured)

@@ -21,6 +21,17 @@ public sealed class OutcryOptions
     public ProxyOptions Proxy { get; set; } = new();
 
     public RecoveryOptions Recovery { get; set; } = new();
+
+    public PresenceOptions Presence { get; set; } = new();
+}
+
+public sealed class PresenceOptions
+{
+    /// <summary>
+    /// Rooms (names or patterns) whose members get a <c>presence</c> event each time a connection joins or leaves.
+    /// Each event goes to every member, so keep this to rooms of modest size. Empty: no events.
+    /// </summary>
+    public List<string> Events { get; set; } = [];
 }
 
 public sealed class RecoveryOptions

@@ -55,6 +55,21 @@ public sealed class Namespace
         return this;
     }
 
+    /// <summary>
+    /// Runs <paramref name="joined"/> each time a socket joins a room and <paramref name="left"/> each time one leaves
+    /// (its own id room included; leaving on disconnect too), on the thread that made the change.
+    /// </summary>
+    public Namespace OnRoomChange(Action<SocketIoSocket, string> joined, Action<SocketIoSocket, string> left)
+    {
+        lock (_handlers)
+        {
+            _handlers.Joined = [.. _handlers.Joined, joined];
+            _handlers.Left = [.. _handlers.Left, left];
+        }
+
+        return this;
+    }
+
     /// <summary>Every socket of the namespace, to narrow with <c>To</c>/<c>Except</c>.</summary>
     public BroadcastOperator Everyone => new(this);
 
@@ -105,6 +120,37 @@ public sealed class Namespace
 
     internal void Remove(SocketIoSocket socket) => _sockets.TryRemove(socket.Id, out _);
 
+    internal void JoinRoom(string room, SocketIoSocket socket)
+    {
+        if (Rooms.Join(room, socket))
+        {
+            Notify(_handlers.Joined, socket, room);
+        }
+    }
+
+    internal void LeaveRoom(string room, SocketIoSocket socket)
+    {
+        if (Rooms.Leave(room, socket))
+        {
+            Notify(_handlers.Left, socket, room);
+        }
+    }
+
+    private void Notify(Action<SocketIoSocket, string>[] handlers, SocketIoSocket socket, string room)
+    {
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                handler(socket, room);
+            }
+            catch (Exception e)
+            {
+                Server.LogHandlerError(socket.Id, "room change", e);
+            }
+        }
+    }
+
     /// <summary>Visits every socket without the snapshot <see cref="Sockets"/> would allocate.</summary>
     internal void ForEachSocket<TState>(TState state, Action<SocketIoSocket, TState> visit)
     {
@@ -119,6 +165,8 @@ public sealed class Namespace
     {
         public Func<SocketIoSocket, Task>[] Middlewares = [];
         public Action<SocketIoSocket>[] Connection = [];
+        public Action<SocketIoSocket, string>[] Joined = [];
+        public Action<SocketIoSocket, string>[] Left = [];
     }
 
     internal Namespace CreateChild(string name) => new(Server, name, _handlers);

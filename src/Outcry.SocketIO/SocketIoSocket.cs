@@ -155,7 +155,7 @@ public sealed partial class SocketIoSocket
             }
         }
 
-        Namespace.Rooms.Join(room, this);
+        Namespace.JoinRoom(room, this);
     }
 
     public void Leave(string room)
@@ -168,7 +168,7 @@ public sealed partial class SocketIoSocket
             }
         }
 
-        Namespace.Rooms.Leave(room, this);
+        Namespace.LeaveRoom(room, this);
     }
 
     /// <summary>Everyone in <paramref name="room"/> but this socket.</summary>
@@ -423,7 +423,7 @@ public sealed partial class SocketIoSocket
 
         foreach (var room in rooms)
         {
-            Namespace.Rooms.Leave(room, this);
+            Namespace.LeaveRoom(room, this);
         }
 
         Namespace.Remove(this);

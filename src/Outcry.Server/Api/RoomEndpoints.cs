@@ -5,17 +5,20 @@ namespace Outcry.Server.Api;
 
 /// <summary>
 /// What the backend can ask about a room: <c>GET /api/rooms/{room}/history?since=&amp;limit=&amp;namespace=</c> and
-/// <c>GET /api/rooms/{room}/state</c>. Room names go URL-encoded in the path.
+/// <c>GET /api/rooms/{room}/state</c> and <c>GET /api/rooms/{room}/presence?limit=&amp;namespace=</c>. Room names go URL-encoded in the path.
 /// </summary>
 internal static class RoomEndpoints
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
+    private const int DefaultUserLimit = 1000;
+    private const int MaxUserLimit = 100_000;
 
     public static void Map(WebApplication app)
     {
         var apiKey = app.Services.GetRequiredService<ApiKey>();
         var history = app.Services.GetRequiredService<IHistoryStore>();
+        var presence = app.Services.GetRequiredService<IPresenceStore>();
         var rooms = app.MapGroup("/api/rooms/{room}").AddEndpointFilter(apiKey.FilterAsync);
 
         rooms.MapGet("/history", async (string room, string? since, int? limit, string? @namespace, CancellationToken cancel) =>
@@ -64,6 +67,24 @@ internal static class RoomEndpoints
             var nsp = @namespace ?? "/";
             var state = await history.StateAsync(nsp, room, cancel).ConfigureAwait(false);
             return Results.Json(new { room, @namespace = nsp, state = state.ToDictionary(p => p.Key!, View) }, JsonDefaults.Options);
+        });
+
+        // count: connections; userCount: distinct users; users: at most limit of them (userCount says whether that is all).
+        rooms.MapGet("/presence", async (string room, int? limit, string? @namespace, CancellationToken cancel) =>
+        {
+            if (RoomNames.Validate(room) is { } invalid)
+            {
+                return ApiError.BadRequest(invalid);
+            }
+
+            if (limit is < 0 or > MaxUserLimit)
+            {
+                return ApiError.BadRequest($"limit must be between 0 and {MaxUserLimit}");
+            }
+
+            var nsp = @namespace ?? "/";
+            var now = await presence.GetAsync(nsp, room, limit ?? DefaultUserLimit, cancel).ConfigureAwait(false);
+            return Results.Json(new { room, @namespace = nsp, count = now.Count, userCount = now.UserCount, users = now.Users }, JsonDefaults.Options);
         });
     }
 
