@@ -7,7 +7,7 @@ namespace Outcry.EngineIO;
 /// <summary>What the opening HTTP request said, kept after that request is gone.</summary>
 public sealed class EngineHandshake
 {
-    internal EngineHandshake(HttpContext context, DateTimeOffset issued)
+    public EngineHandshake(HttpContext context, DateTimeOffset issued)
     {
         var request = context.Request;
         Query = request.Query.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);

@@ -7,7 +7,7 @@ namespace Outcry.EngineIO;
 /// a text packet holds its type digit then its UTF-8 data ("4hello", "2", "3probe");
 /// a binary packet holds the raw bytes (sent as a binary frame, or "b"+base64 over polling).
 /// </summary>
-public sealed class EnginePacket
+public sealed class EnginePacket : ISheddable
 {
     internal static readonly EnginePacket Ping = new("2"u8.ToArray(), false);
     internal static readonly EnginePacket PongProbe = new("3probe"u8.ToArray(), false);

@@ -69,7 +69,7 @@ public sealed partial class EngineSocket
         {
             try
             {
-                while (batch.Count == 0 && await _outbound.Reader.WaitToReadAsync(cancel.Token).ConfigureAwait(false))
+                while (batch.Count == 0 && await _outbound.WaitToReadAsync(cancel.Token).ConfigureAwait(false))
                 {
                     while (TryDequeue(out var packet))
                     {

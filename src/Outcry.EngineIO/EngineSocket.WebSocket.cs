@@ -169,7 +169,7 @@ public sealed partial class EngineSocket
     {
         try
         {
-            while (await _outbound.Reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await _outbound.WaitToReadAsync().ConfigureAwait(false))
             {
                 batching?.BeginBatch();
                 while (TryDequeue(out var packet))

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Outcry.EngineIO.Internal;
 
 namespace Outcry.EngineIO;
@@ -12,8 +11,7 @@ namespace Outcry.EngineIO;
 public sealed partial class EngineSocket
 {
     private readonly EngineIoServer _server;
-    private readonly Channel<EnginePacket> _outbound = Channel.CreateUnbounded<EnginePacket>(
-        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly OutboundQueue<EnginePacket> _outbound;
 
     // Serialises writers so that a packet and its binary attachments stay adjacent in the queue.
     private readonly Lock _sendLock = new();
@@ -30,14 +28,6 @@ public sealed partial class EngineSocket
     // scheduled ping time, so a late timer never stretches pingInterval + pingTimeout.
     private DateTimeOffset _pingDue;
     private DateTimeOffset _pongDeadline;
-    // _entries: everything in _outbound (the hard bound); _queued: what will really be sent (the backlog measure),
-    // i.e. without the packets a later one with the same supersede key replaced.
-    private int _entries;
-    private int _queued;
-
-    // Per supersede key with packets in _outbound: how many are queued, and how many of the first of them are
-    // superseded (skipped when dequeued). Allocated on the first keyed packet.
-    private Dictionary<string, KeyedPackets>? _keyed;
     private int _closed;
     private int _cutOff;
     private bool _isWebSocket;
@@ -53,6 +43,7 @@ public sealed partial class EngineSocket
         Id = id;
         Handshake = handshake;
         _isWebSocket = isWebSocket;
+        _outbound = new OutboundQueue<EnginePacket>(server.Options.MaxQueuedPackets, server.Options.BacklogThreshold);
         _heartbeat = server.Time.CreateTimer(static s => ((EngineSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -164,8 +155,7 @@ public sealed partial class EngineSocket
         lock (_sendLock)
         {
             // The close marker ends the queue: a pending GET answers "1", the WebSocket writer sends a close frame.
-            _outbound.Writer.TryWrite(marker);
-            _outbound.Writer.TryComplete();
+            _outbound.Complete(marker);
         }
 
         lock (_gate)
@@ -200,107 +190,37 @@ public sealed partial class EngineSocket
             return false;
         }
 
-        if (Volatile.Read(ref _queued) >= Math.Min(_server.Options.BacklogThreshold, _server.Options.MaxQueuedPackets))
+        switch (_outbound.Enqueue(packet, out var superseded))
         {
-            if (packet.Droppable)
-            {
+            case Enqueued.Dropped:
                 Interlocked.Increment(ref _server.Metrics.Dropped);
                 return true;
-            }
+            case Enqueued.Full:
+                // Explicit policy: a consumer this far behind is cut off rather than allowed to grow without bound.
+                if (Interlocked.Exchange(ref _cutOff, 1) == 0)
+                {
+                    Interlocked.Increment(ref _server.Metrics.SlowConsumers);
+                    _server.LogSlowConsumer(Id, _server.Options.MaxQueuedPackets);
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close("transport error"), this, preferLocal: false);
+                }
 
-            if (packet.SupersedeKey is not null)
-            {
-                Supersede(packet.SupersedeKey);
-            }
-        }
-
-        if (Interlocked.Increment(ref _entries) > _server.Options.MaxQueuedPackets)
-        {
-            // Explicit policy: a consumer this far behind is cut off rather than allowed to grow without bound.
-            Interlocked.Decrement(ref _entries);
-            if (Interlocked.Exchange(ref _cutOff, 1) == 0)
-            {
-                Interlocked.Increment(ref _server.Metrics.SlowConsumers);
-                _server.LogSlowConsumer(Id, _server.Options.MaxQueuedPackets);
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close("transport error"), this, preferLocal: false);
-            }
-
-            return false;
-        }
-
-        if (packet.SupersedeKey is not null)
-        {
-            _keyed ??= new(StringComparer.Ordinal);
-            if (!_keyed.TryGetValue(packet.SupersedeKey, out var keyed))
-            {
-                _keyed[packet.SupersedeKey] = keyed = new KeyedPackets();
-            }
-
-            keyed.Queued++;
-        }
-
-        Interlocked.Increment(ref _queued);
-        _outbound.Writer.TryWrite(packet);
-        return true;
-    }
-
-    // Under _sendLock: every packet with this key still waiting will be skipped.
-    private void Supersede(string key)
-    {
-        if (_keyed is not null && _keyed.TryGetValue(key, out var keyed) && keyed.Queued > keyed.Superseded)
-        {
-            var count = keyed.Queued - keyed.Superseded;
-            keyed.Superseded = keyed.Queued;
-            Interlocked.Add(ref _queued, -count);
-            Interlocked.Add(ref _server.Metrics.Conflated, count);
+                return false;
+            default:
+                Interlocked.Add(ref _server.Metrics.Conflated, superseded);
+                return true;
         }
     }
 
     private bool TryDequeue(out EnginePacket packet)
     {
-        while (_outbound.Reader.TryRead(out packet!))
+        if (!_outbound.TryDequeue(out packet))
         {
-            Interlocked.Decrement(ref _entries);
-            if (packet.SupersedeKey is not null && IsSuperseded(packet.SupersedeKey))
-            {
-                continue;
-            }
-
-            Interlocked.Decrement(ref _queued);
-            Interlocked.Increment(ref _server.Metrics.PacketsOut);
-            Interlocked.Add(ref _server.Metrics.BytesOut, packet.Data.Length);
-            return true;
+            return false;
         }
 
-        return false;
-    }
-
-    // A keyed packet leaves the queue: superseded when a later one with its key replaced it (FIFO: the first ones).
-    private bool IsSuperseded(string key)
-    {
-        lock (_sendLock)
-        {
-            var keyed = _keyed![key];
-            keyed.Queued--;
-            var superseded = keyed.Superseded > 0;
-            if (superseded)
-            {
-                keyed.Superseded--;
-            }
-
-            if (keyed.Queued == 0)
-            {
-                _keyed.Remove(key);
-            }
-
-            return superseded;
-        }
-    }
-
-    private sealed class KeyedPackets
-    {
-        public int Queued;
-        public int Superseded;
+        Interlocked.Increment(ref _server.Metrics.PacketsOut);
+        Interlocked.Add(ref _server.Metrics.BytesOut, packet.Data.Length);
+        return true;
     }
 
     /// <summary>Handles one decoded inbound packet, whatever transport brought it.</summary>

@@ -55,6 +55,7 @@ public static partial class OutcryHost
             sp.GetRequiredService<ApiKey>(),
             JwtAuthenticator.Create(sp.GetRequiredService<OutcryOptions>().Auth),
             sp.GetRequiredService<BackendProxy>()));
+        services.AddSingleton<RoomAuthorizer>();
         services.AddSingleton<PushHub>();
         services.AddSingleton<IPresenceStore>(_ => new InMemoryPresenceStore());
         services.AddSingleton<PresenceTracker>();

@@ -8,7 +8,8 @@ namespace Outcry.SocketIO;
 /// <summary>What a socket presented when it joined its namespace: the CONNECT auth payload and the opening request.</summary>
 public sealed class SocketIoHandshake
 {
-    internal SocketIoHandshake(EngineHandshake engine, JsonElement auth)
+    /// <summary>Also for other transports (Server-Sent Events) that authenticate as sockets do.</summary>
+    public SocketIoHandshake(EngineHandshake engine, JsonElement auth)
     {
         Engine = engine;
         Auth = auth.ValueKind == JsonValueKind.Undefined ? EmptyObject : auth;

@@ -12,9 +12,15 @@ namespace Outcry.Server.Auth;
 /// </summary>
 internal sealed class ClientAuthenticator(OutcryOptions options, ApiKey apiKey, JwtAuthenticator? jwt, BackendProxy proxy)
 {
-    public async Task<ClientIdentity> AuthenticateAsync(SocketIoSocket socket)
+    public Task<ClientIdentity> AuthenticateAsync(SocketIoSocket socket) =>
+        AuthenticateAsync(socket.Handshake, socket.Namespace.Name, socket.Transport);
+
+    /// <summary>
+    /// Authenticates any client by what it presented: a socket's handshake, or an SSE request's (no auth payload;
+    /// <paramref name="bearer"/> is its <c>Authorization: Bearer</c> token).
+    /// </summary>
+    public async Task<ClientIdentity> AuthenticateAsync(SocketIoHandshake handshake, string ns, string transport, string? bearer = null)
     {
-        var handshake = socket.Handshake;
         var auth = handshake.Auth;
         if (auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("apiKey", out var key))
         {
@@ -26,7 +32,7 @@ internal sealed class ClientAuthenticator(OutcryOptions options, ApiKey apiKey, 
             return new ClientIdentity { Trusted = true };
         }
 
-        var token = TokenOf(handshake);
+        var token = TokenOf(handshake) ?? bearer;
         ClientIdentity? identity = null;
         if (token is not null && jwt is not null)
         {
@@ -34,7 +40,7 @@ internal sealed class ClientAuthenticator(OutcryOptions options, ApiKey apiKey, 
         }
         else if (options.Proxy.Connect.Enabled)
         {
-            identity = await AskBackendAsync(socket).ConfigureAwait(false);
+            identity = await AskBackendAsync(handshake, ns, transport).ConfigureAwait(false);
         }
         else if (token is not null)
         {
@@ -62,13 +68,12 @@ internal sealed class ClientAuthenticator(OutcryOptions options, ApiKey apiKey, 
     }
 
     // The connect proxy: 200 {user, rooms, info} (user null or absent: anonymous); 401/403 refuse the connection.
-    private async Task<ClientIdentity?> AskBackendAsync(SocketIoSocket socket)
+    private async Task<ClientIdentity?> AskBackendAsync(SocketIoHandshake handshake, string ns, string transport)
     {
-        var handshake = socket.Handshake;
         var answer = await proxy.PostAsync(options.Proxy.Connect, "connect", handshake, new
         {
-            @namespace = socket.Namespace.Name,
-            transport = socket.Transport,
+            @namespace = ns,
+            transport,
             query = handshake.Query.ToDictionary(p => p.Key, p => p.Value.ToString()),
             auth = handshake.Auth,
             address = handshake.Address?.ToString(),

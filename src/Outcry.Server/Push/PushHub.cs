@@ -14,7 +14,8 @@ namespace Outcry.Server.Push;
 /// (every other event sent with an ack, when the RPC proxy is configured).
 /// </summary>
 internal sealed partial class PushHub(
-    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, Publisher publisher, BackendProxy proxy, IHistoryStore history,
+    OutcryOptions options, ClientAuthenticator authenticator, RoomAccess access, RoomAuthorizer authorizer, Publisher publisher, BackendProxy proxy,
+    IHistoryStore history,
     ILogger<PushHub> logger)
 {
     public const string IdentityKey = "outcry.identity";
@@ -106,46 +107,14 @@ internal sealed partial class PushHub(
     private async Task SubscribeAsync(SocketIoSocket socket, SocketIoArgs args, Ack? ack)
     {
         var room = RoomArgument(args);
-        var identity = IdentityOf(socket);
-        switch (access.Decide(identity, room))
+        var refusal = await authorizer.RefusalAsync(IdentityOf(socket), socket.Handshake, socket.Namespace.Name, room, socket.Id).ConfigureAwait(false);
+        if (refusal is not null)
         {
-            case RoomDecision.Invalid:
-                ack?.Invoke(Failed(RoomNames.Validate(room) ?? "invalid room"));
-                return;
-            case RoomDecision.Allowed:
-                await SubscribeTo(socket, room!, ack).ConfigureAwait(false);
-                return;
-        }
-
-        if (!options.Proxy.Subscribe.Enabled)
-        {
-            ack?.Invoke(Failed($"room '{room}' is private"));
+            ack?.Invoke(Failed(refusal));
             return;
         }
 
-        var answer = await proxy.PostAsync(options.Proxy.Subscribe, "subscribe", socket.Handshake, new
-        {
-            @namespace = socket.Namespace.Name,
-            room,
-            user = identity.UserId,
-            info = JsonValues.OrNull(identity.Info),
-            client = socket.Id,
-        }).ConfigureAwait(false);
-        if (answer.IsSuccess && !(answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False))
-        {
-            await SubscribeTo(socket, room!, ack).ConfigureAwait(false);
-            return;
-        }
-
-        ack?.Invoke(Failed(answer.Failure switch
-        {
-            BackendFailure.Timeout => "subscribe backend timed out",
-            BackendFailure.Unreachable => "subscribe backend unavailable",
-            BackendFailure.BadAnswer => "subscribe backend gave an invalid answer",
-            _ when answer.Status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized || answer.IsSuccess
-                => answer.Message() ?? $"not allowed to join room '{room}'",
-            _ => $"subscribe backend error (HTTP {(int)answer.Status})",
-        }));
+        await SubscribeTo(socket, room!, ack).ConfigureAwait(false);
     }
 
     // A client chooses its rooms, so it may not choose without bound: each room costs server memory.

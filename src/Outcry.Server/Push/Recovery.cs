@@ -13,7 +13,6 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
     : IConnectionStateRecovery
 {
     public const string StartKey = "outcry.start";
-    private const int PageSize = 1000;
 
     public void OnDisconnected(SocketIoSocket socket, IReadOnlyCollection<string> rooms)
     {
@@ -61,43 +60,14 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
     // Every publication of the session's rooms after `since`, once each, oldest first; null if any room lost some.
     private async ValueTask<IReadOnlyList<MissedEvent>?> ReplayAsync(RecoverySession session, StreamPosition since)
     {
-        var missed = new SortedDictionary<long, Publication>();
-        foreach (var room in session.Rooms.Append(IHistoryStore.BroadcastRoom))
+        var (missed, failure) = await HistoryReplay.MissedAsync(history, session.Namespace, session.Rooms, since).ConfigureAwait(false);
+        if (missed is null)
         {
-            var after = since;
-            while (true)
-            {
-                var page = await history.ReadAsync(session.Namespace, room, after, PageSize).ConfigureAwait(false);
-                if (!page.Complete)
-                {
-                    Failed($"history of room '{room}' no longer reaches back to {since}");
-                    return null;
-                }
-
-                foreach (var publication in page.Items)
-                {
-                    missed.TryAdd(publication.Position!.Value.Sequence, publication);
-                }
-
-                if (!page.More || page.Items.Count == 0)
-                {
-                    break;
-                }
-
-                after = page.Items[^1].Position!.Value;
-            }
+            Failed(failure!);
+            return null;
         }
 
-        var events = new List<MissedEvent>(missed.Count);
-        foreach (var (sequence, publication) in missed)
-        {
-            // As the live fan-out: a publication that excepted one of the socket's rooms was not for it.
-            if (!publication.Target.Except.Any(session.Rooms.Contains))
-            {
-                events.Add(new MissedEvent(publication.Event, SocketIoSink.ArgsOf(publication), sequence));
-            }
-        }
-
+        var events = missed.Select(p => new MissedEvent(p.Event, SocketIoSink.ArgsOf(p), p.Position!.Value.Sequence)).ToList();
         counters.OnSucceeded(events.Count);
         LogRecovered(logger, session.SocketId, events.Count);
         return events;

@@ -1,0 +1,75 @@
+namespace Outcry.EngineIO.Tests;
+
+public class OutboundQueueTests
+{
+    private sealed record Item(string Name, string? SupersedeKey = null, bool Droppable = false) : ISheddable;
+
+    private static List<string> Drain(OutboundQueue<Item> queue)
+    {
+        var names = new List<string>();
+        while (queue.TryDequeue(out var item))
+        {
+            names.Add(item.Name);
+        }
+
+        return names;
+    }
+
+    [Fact]
+    public void BelowTheBacklog_EverythingIsKept_InOrder()
+    {
+        var queue = new OutboundQueue<Item>(max: 100, backlog: 10);
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("lot1", "lot"), out _));
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("typing", Droppable: true), out _));
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("lot2", "lot"), out var superseded));
+
+        Assert.Equal(0, superseded);
+        Assert.Equal(["lot1", "typing", "lot2"], Drain(queue));
+    }
+
+    [Fact]
+    public void Backlogged_AKeyedItemReplacesTheWaitingOnesWithItsKey_AndDroppablesAreDropped()
+    {
+        var queue = new OutboundQueue<Item>(max: 100, backlog: 3);
+        queue.Enqueue(new("lot1", "lot"), out _);
+        queue.Enqueue(new("bid1"), out _);
+        queue.Enqueue(new("lot2", "lot"), out _);
+
+        Assert.Equal(Enqueued.Dropped, queue.Enqueue(new("typing", Droppable: true), out _));
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("clock", "clock"), out var none));
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("lot3", "lot"), out var superseded));
+
+        Assert.Equal(0, none);
+        Assert.Equal(2, superseded);
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(["bid1", "clock", "lot3"], Drain(queue));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void AtTheMaximum_TheQueueIsFull_CountingSupersededEntries()
+    {
+        var queue = new OutboundQueue<Item>(max: 4, backlog: 1);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(Enqueued.Queued, queue.Enqueue(new("lot" + i, "lot"), out _));
+        }
+
+        // Only one will be sent, but the superseded entries still take room until the reader passes them.
+        Assert.Equal(1, queue.Count);
+        Assert.Equal(Enqueued.Full, queue.Enqueue(new("lot4", "lot"), out _));
+        Assert.Equal(["lot3"], Drain(queue));
+        Assert.Equal(Enqueued.Queued, queue.Enqueue(new("lot5", "lot"), out _));
+    }
+
+    [Fact]
+    public async Task Complete_EndsTheQueueWithItsLastItem()
+    {
+        var queue = new OutboundQueue<Item>(max: 1, backlog: 1);
+        queue.Enqueue(new("a"), out _);
+        queue.Complete(new("close"));
+
+        Assert.Equal(["a", "close"], Drain(queue));
+        Assert.False(await queue.WaitToReadAsync());
+    }
+}
