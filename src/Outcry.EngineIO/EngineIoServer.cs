@@ -177,8 +177,11 @@ public sealed partial class EngineIoServer
         LogClosed(session.Id, reason);
     }
 
-    /// <summary>Sets the CORS answer headers; false when the request's origin is not allowed.</summary>
-    private bool ApplyCors(HttpContext context)
+    /// <summary>
+    /// Sets the CORS answer headers by <see cref="EngineIoOptions.AllowedOrigins"/>; false when the request's origin is
+    /// not allowed. Public for the host's other client endpoints (Server-Sent Events), so one list guards them all.
+    /// </summary>
+    public bool ApplyCors(HttpContext context)
     {
         var origin = context.Request.Headers.Origin.ToString();
         var allowed = Options.AllowedOrigins;

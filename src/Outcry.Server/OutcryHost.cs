@@ -4,6 +4,7 @@ using Outcry.EngineIO;
 using Outcry.Server.Api;
 using Outcry.Server.Auth;
 using Outcry.Server.Push;
+using Outcry.Server.Sse;
 using Outcry.SocketIO;
 
 namespace Outcry.Server;
@@ -39,7 +40,9 @@ public static partial class OutcryHost
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OutcryOptions>>().Value);
         services.AddSingleton(sp => new ApiKey(sp.GetRequiredService<OutcryOptions>().ApiKey));
         services.AddSingleton(sp => new RoomAccess(sp.GetRequiredService<OutcryOptions>().Rooms.Private));
-        services.AddSingleton<IPublicationSink>(sp => new SocketIoSink(sp.GetRequiredService<SocketIoServer>()));
+        services.AddSingleton<SseHub>();
+        services.AddSingleton<IPublicationSink>(sp => new FanOutSink(new SocketIoSink(sp.GetRequiredService<SocketIoServer>()), sp.GetRequiredService<SseHub>()));
+        services.AddSingleton<SseEndpoint>();
         services.Configure<HistoryOptions>(configuration.GetSection("Outcry:History"));
         services.AddSingleton(sp => new InMemoryHistoryStore(sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
         services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
@@ -106,12 +109,19 @@ public static partial class OutcryHost
         MapEngineIo(app, "/socket.io", engine);
         PublishEndpoints.Map(app);
         RoomEndpoints.Map(app);
+        if (options.Sse.Enabled)
+        {
+            var sse = app.Services.GetRequiredService<SseEndpoint>();
+            app.MapGet(options.Sse.Path, sse.HandleAsync);
+            app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SseHub>().EndAll);
+        }
+
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested
             ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
         var publisher = app.Services.GetRequiredService<Publisher>();
-        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, publisher, app.Services.GetRequiredService<RecoveryCounters>()), PrometheusMetrics.ContentType));
+        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, app.Services.GetRequiredService<SseHub>(), publisher, app.Services.GetRequiredService<RecoveryCounters>()), PrometheusMetrics.ContentType));
         app.Lifetime.ApplicationStopping.Register(engine.CloseAll);
         return app;
     }

@@ -23,6 +23,22 @@ public sealed class OutcryOptions
     public RecoveryOptions Recovery { get; set; } = new();
 
     public PresenceOptions Presence { get; set; } = new();
+
+    public SseOptions Sse { get; set; } = new();
+}
+
+public sealed class SseOptions
+{
+    /// <summary>Serve Server-Sent Events at <see cref="Path"/>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public string Path { get; set; } = "/sse";
+
+    /// <summary>A comment line is sent after this long without any event, so proxies keep the stream open.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long EventSource waits before reconnecting (its <c>retry:</c>).</summary>
+    public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 public sealed class PresenceOptions
@@ -53,6 +69,10 @@ public sealed class RoomOptions
 
     /// <summary>Rooms a client may be in by its own subscribe requests (its own id room included).</summary>
     public int MaxPerConnection { get; set; } = 128;
+
+    /// <summary>The values of the <see cref="QueryParameters"/> in a request's query: the rooms it asks for.</summary>
+    public IEnumerable<string?> FromQuery(IReadOnlyDictionary<string, Microsoft.Extensions.Primitives.StringValues> query) =>
+        QueryParameters.SelectMany(parameter => query.TryGetValue(parameter, out var values) ? values.AsEnumerable() : []);
 }
 
 public sealed class ApiOptions

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Outcry.EngineIO;
 using Outcry.Server.Push;
+using Outcry.Server.Sse;
 using Outcry.SocketIO;
 
 namespace Outcry.Server;
@@ -11,11 +12,11 @@ internal static class PrometheusMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(EngineIoMetrics engine, SocketIoServer io, Publisher publisher, RecoveryCounters recoveries)
+    public static string Render(EngineIoMetrics engine, SocketIoServer io, SseHub sse, Publisher publisher, RecoveryCounters recoveries)
     {
         var text = new StringBuilder(1024);
-        Labeled(text, "outcry_connections", "gauge", "Open Engine.IO connections by transport.", "transport",
-            ("polling", engine.CurrentPollingConnections), ("websocket", engine.CurrentWebSocketConnections));
+        Labeled(text, "outcry_connections", "gauge", "Open connections by transport (Engine.IO polling and WebSocket, Server-Sent Events).", "transport",
+            ("polling", engine.CurrentPollingConnections), ("websocket", engine.CurrentWebSocketConnections), ("sse", sse.Count));
         Counter(text, "outcry_handshakes_total", "Engine.IO sessions opened.", engine.TotalHandshakes);
         Counter(text, "outcry_upgrades_total", "Polling sessions upgraded to WebSocket.", engine.TotalUpgrades);
         Labeled(text, "outcry_packets_total", "counter", "Engine.IO packets by direction.", "direction",
@@ -24,9 +25,9 @@ internal static class PrometheusMetrics
             ("in", engine.TotalBytesIn), ("out", engine.TotalBytesOut));
         Labeled(text, "outcry_errors_total", "counter", "Refused requests (handshake) and connections closed on a transport or parse error (transport).", "kind",
             ("handshake", engine.TotalHandshakeErrors), ("transport", engine.TotalTransportErrors));
-        Counter(text, "outcry_slow_consumer_disconnects_total", "Connections closed because their outbound queue stayed full (Outcry:EngineIO:MaxQueuedPackets).", engine.TotalSlowConsumers);
-        Counter(text, "outcry_conflated_total", "Queued keyed-state events a later one replaced on a backlogged connection (Outcry:EngineIO:BacklogThreshold).", engine.TotalConflated);
-        Counter(text, "outcry_dropped_total", "Volatile events dropped for a backlogged connection.", engine.TotalDropped);
+        Counter(text, "outcry_slow_consumer_disconnects_total", "Connections closed because their outbound queue stayed full (Outcry:EngineIO:MaxQueuedPackets).", engine.TotalSlowConsumers + Interlocked.Read(ref sse.Counters.SlowConsumers));
+        Counter(text, "outcry_conflated_total", "Queued keyed-state events a later one replaced on a backlogged connection (Outcry:EngineIO:BacklogThreshold).", engine.TotalConflated + Interlocked.Read(ref sse.Counters.Conflated));
+        Counter(text, "outcry_dropped_total", "Volatile events dropped for a backlogged connection.", engine.TotalDropped + Interlocked.Read(ref sse.Counters.Dropped));
         Gauge(text, "outcry_sockets", "Connected Socket.IO sockets by namespace.");
         foreach (var nsp in io.Namespaces)
         {
@@ -36,7 +37,7 @@ internal static class PrometheusMetrics
         Labeled(text, "outcry_publications_total", "counter", "Publications accepted, by where they came from.", "source",
             ("http", publisher.PublishedViaHttp), ("socket", publisher.PublishedViaSocket));
         Counter(text, "outcry_deliveries_total", "Publications handed to a connection on this node.", publisher.Deliveries);
-        Labeled(text, "outcry_recoveries_total", "counter", "Socket.IO connection state recoveries, by result.", "result",
+        Labeled(text, "outcry_recoveries_total", "counter", "Connection state recoveries (Socket.IO, and SSE resumes with Last-Event-ID), by result.", "result",
             ("succeeded", recoveries.SucceededTotal), ("failed", recoveries.FailedTotal));
         Counter(text, "outcry_recovered_events_total", "Missed events replayed to recovered connections.", recoveries.ReplayedTotal);
         return text.ToString();

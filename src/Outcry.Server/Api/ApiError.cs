@@ -14,6 +14,6 @@ internal static class ApiError
 
     public static IResult NotFound(string message) => Make(StatusCodes.Status404NotFound, "not_found", message);
 
-    private static IResult Make(int status, string code, string message) =>
+    public static IResult Make(int status, string code, string message) =>
         Results.Json(new { error = new { code, message } }, JsonDefaults.Options, statusCode: status);
 }

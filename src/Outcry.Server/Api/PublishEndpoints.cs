@@ -135,7 +135,8 @@ internal static class PublishEndpoints
             return Task.FromResult(Results.Json(new { ok = true, connections = sockets.Count }, JsonDefaults.Options));
         }));
 
-        api.MapGet("/api/stats", () => Results.Json(Stats(io, engine), JsonDefaults.Options));
+        var sse = app.Services.GetRequiredService<Sse.SseHub>();
+        api.MapGet("/api/stats", () => Results.Json(Stats(io, engine, sse), JsonDefaults.Options));
     }
 
     /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
@@ -255,12 +256,13 @@ internal static class PublishEndpoints
     private static string? StringOrNumber(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) ? JsonValues.StringOrNumber(value) : null;
 
-    private static object Stats(SocketIoServer io, EngineIoServer engine) => new
+    private static object Stats(SocketIoServer io, EngineIoServer engine, Sse.SseHub sse) => new
     {
         connections = new
         {
             websocket = engine.Metrics.CurrentWebSocketConnections,
             polling = engine.Metrics.CurrentPollingConnections,
+            sse = sse.Count,
         },
         namespaces = io.Namespaces.ToDictionary(n => n.Name, n => new { sockets = n.Sockets.Count, rooms = n.RoomCount }),
     };

@@ -1,52 +1,55 @@
 using Outcry.Core;
+using Outcry.Server.Sse;
 using Outcry.SocketIO;
 
 namespace Outcry.Server.Push;
 
 /// <summary>
-/// Keeps the presence store in step with the rooms of a namespace, and tells the members of the rooms named in
-/// <c>Outcry:Presence:Events</c> who joined and left.
+/// Keeps the presence store in step with the rooms of sockets and EventSources, and tells the members of the rooms
+/// named in <c>Outcry:Presence:Events</c> who joined and left.
 /// </summary>
-internal sealed partial class PresenceTracker(IPresenceStore store, OutcryOptions options, ILogger<PresenceTracker> logger)
+internal sealed partial class PresenceTracker(IPresenceStore store, SocketIoServer io, SseHub sse, OutcryOptions options, ILogger<PresenceTracker> logger)
 {
     public const string EventName = "presence";
 
-    public void Attach(Namespace nsp) => nsp.OnRoomChange((socket, room) => Track(socket, room, true), (socket, room) => Track(socket, room, false));
+    public void Attach(Namespace nsp) => nsp.OnRoomChange((socket, room) => OnSocket(socket, room, true), (socket, room) => OnSocket(socket, room, false));
 
-    private void Track(SocketIoSocket socket, string room, bool joined)
+    /// <summary>Records that a connection joined (or left) a room, and announces it where configured.</summary>
+    public void Track(string ns, string room, string connectionId, string? user, bool joined)
     {
-        if (room == socket.Id)
-        {
-            return;
-        }
-
-        var user = PushHub.IdentityOf(socket).UserId;
-        var nsp = socket.Namespace;
-        var change = joined ? store.JoinAsync(nsp.Name, room, socket.Id, user) : store.LeaveAsync(nsp.Name, room, socket.Id, user);
+        var change = joined ? store.JoinAsync(ns, room, connectionId, user) : store.LeaveAsync(ns, room, connectionId, user);
         if (change.IsCompletedSuccessfully)
         {
-            Announce(nsp, room, user, joined, change.Result);
+            Announce(ns, room, user, joined, change.Result);
         }
         else
         {
-            _ = AnnounceAsync(nsp, room, user, joined, change);
+            _ = AnnounceAsync(ns, room, user, joined, change);
         }
     }
 
-    private async Task AnnounceAsync(Namespace nsp, string room, string? user, bool joined, ValueTask<PresenceChange> change)
+    private void OnSocket(SocketIoSocket socket, string room, bool joined)
+    {
+        if (room != socket.Id)
+        {
+            Track(socket.Namespace.Name, room, socket.Id, PushHub.IdentityOf(socket).UserId, joined);
+        }
+    }
+
+    private async Task AnnounceAsync(string ns, string room, string? user, bool joined, ValueTask<PresenceChange> change)
     {
         try
         {
-            Announce(nsp, room, user, joined, await change.ConfigureAwait(false));
+            Announce(ns, room, user, joined, await change.ConfigureAwait(false));
         }
         catch (Exception e)
         {
-            LogPresenceFailed(logger, nsp.Name, room, e);
+            LogPresenceFailed(logger, ns, room, e);
         }
     }
 
     // {room, count, userCount} and, when a user's first connection joined or last one left, joined/left: the user.
-    private void Announce(Namespace nsp, string room, string? user, bool joined, PresenceChange change)
+    private void Announce(string ns, string room, string? user, bool joined, PresenceChange change)
     {
         if (options.Presence.Events.Count == 0 || !Glob.AnyMatch(options.Presence.Events, room))
         {
@@ -60,7 +63,13 @@ internal sealed partial class PresenceTracker(IPresenceStore store, OutcryOption
         }
 
         // Only the latest counts matter to a connection that fell behind.
-        nsp.To(room).Superseding("\u0001presence\u0000" + nsp.Name + "\u0000" + room).Emit(EventName, data);
+        var key = "\u0001presence\u0000" + ns + "\u0000" + room;
+        if (io.TryGetNamespace(ns, out var nsp))
+        {
+            nsp.To(room).Superseding(key).Emit(EventName, data);
+        }
+
+        sse.Emit(ns, room, EventName, data, key);
     }
 
     [LoggerMessage(301, LogLevel.Warning, "Presence of room '{Room}' in namespace {Namespace} could not be updated")]

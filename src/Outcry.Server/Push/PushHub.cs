@@ -60,24 +60,16 @@ internal sealed partial class PushHub(
     {
         var identity = IdentityOf(socket);
         var rooms = identity.RoomsToJoin().ToList();
-        foreach (var parameter in options.Rooms.QueryParameters)
+        foreach (var room in options.Rooms.FromQuery(socket.Handshake.Query))
         {
-            if (!socket.Handshake.Query.TryGetValue(parameter, out var values))
+            // A query parameter never joins a private room, whatever the identity: only subscribe may.
+            if (RoomNames.Validate(room) is null && !access.IsPrivate(room!))
             {
-                continue;
+                rooms.Add(room!);
             }
-
-            foreach (var room in values)
+            else
             {
-                // A query parameter never joins a private room, whatever the identity: only subscribe may.
-                if (RoomNames.Validate(room) is null && !access.IsPrivate(room!))
-                {
-                    rooms.Add(room!);
-                }
-                else
-                {
-                    LogQueryRoomRefused(logger, socket.Id, room);
-                }
+                LogQueryRoomRefused(logger, socket.Id, room);
             }
         }
 

@@ -23,6 +23,18 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
         };
     }
 
+    /// <summary>
+    /// What a later publication supersedes in a backlogged connection's queue: one with the same key to the same
+    /// audience, in the same namespace (one connection carries every namespace). Null for a publication without key.
+    /// </summary>
+    public static string? SupersedeKeyOf(Publication publication)
+    {
+        var target = publication.Target;
+        return publication.Key is null
+            ? null
+            : string.Join('\0', [publication.Namespace, publication.Key, target.Broadcast ? "*" : "", .. target.AllRooms(), "\u0001", .. target.Except]);
+    }
+
     public int Deliver(Publication publication)
     {
         if (!io.TryGetNamespace(publication.Namespace, out var nsp))
@@ -45,10 +57,9 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
             recipients = recipients.Except(room);
         }
 
-        if (publication.Key is not null)
+        if (SupersedeKeyOf(publication) is { } key)
         {
-            // What a later publication supersedes: the same key to the same audience (one connection carries every namespace).
-            recipients = recipients.Superseding(string.Join('\0', [publication.Namespace, publication.Key, target.Broadcast ? "*" : "", .. target.AllRooms(), "\u0001", .. target.Except]));
+            recipients = recipients.Superseding(key);
         }
 
         if (publication.Volatile)
