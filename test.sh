@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Outcry: the xunit suites, then the integration suite that drives the conformance
 # server with the official socket.io-client (tests/clients, node --test). Needs the .NET SDK and Node.js;
-# npm packages are installed here. Ends with one line: "N passed, N failed".
+# npm packages, and Debian's chromium for the browser tests, are installed here. Ends with one line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
+
+tools/install-test-deps.sh
 
 dotnet build Outcry.slnx -c Release -nologo -clp:ErrorsOnly
 dotnet test Outcry.slnx -c Release --no-build -nologo 2>&1 | tee "$log/dotnet.txt"

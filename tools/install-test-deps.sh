@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# What the tests need beyond the .NET SDK and Node.js, from Debian's packages: chromium (driven by playwright-core,
+# never a downloaded browser). Installs only what is missing; uses sudo when not root.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${missing[*]} (apt-get)"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
