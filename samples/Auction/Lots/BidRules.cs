@@ -1,0 +1,36 @@
+namespace Auction.Lots;
+
+/// <summary>
+/// Whether a bid is accepted, by the server's clock: the lot must be open and the bid at least the minimum. A bid in
+/// the last <see cref="SoftClose"/> pushes the end to that long after it (soft close), so nobody wins by sniping.
+/// </summary>
+public static class BidRules
+{
+    public static readonly TimeSpan SoftClose = TimeSpan.FromSeconds(30);
+
+    public static BidOutcome Judge(Lot lot, string bidder, long amount, DateTimeOffset now)
+    {
+        if (lot.Closed || now >= lot.EndsAt)
+        {
+            return new BidOutcome.Rejected("the lot has ended", lot);
+        }
+
+        if (amount < lot.MinimumBid)
+        {
+            return new BidOutcome.Rejected($"the minimum bid is {lot.MinimumBid}", lot);
+        }
+
+        var endsAt = lot.EndsAt - now < SoftClose ? now + SoftClose : lot.EndsAt;
+        var outbid = lot.Leader is not null && lot.Leader != bidder ? lot.Leader : null;
+        return new BidOutcome.Accepted(lot with { Price = amount, Leader = bidder, Bids = lot.Bids + 1, EndsAt = endsAt }, outbid);
+    }
+}
+
+public abstract record BidOutcome
+{
+    /// <summary>The lot after the bid, and who lost the lead (null when nobody did).</summary>
+    public sealed record Accepted(Lot Lot, string? Outbid) : BidOutcome;
+
+    /// <summary>Why not, in words for the bidder; the lot as it stands (null when there is no such lot).</summary>
+    public sealed record Rejected(string Reason, Lot? Lot) : BidOutcome;
+}
