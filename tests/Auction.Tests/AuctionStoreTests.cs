@@ -3,20 +3,13 @@ using Auction.Lots;
 
 namespace Auction.Tests;
 
-public sealed class AuctionStoreTests : IDisposable
+public sealed class AuctionStoreTests : TempDatabase
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("auction-").FullName;
     private readonly AuctionStore _store;
 
     public AuctionStoreTests()
     {
-        _store = new AuctionStore($"Data Source={Path.Combine(_directory, "auction.db")};Default Timeout=60");
-    }
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _store = new AuctionStore(ConnectionString);
     }
 
     [Fact]
@@ -64,7 +57,7 @@ public sealed class AuctionStoreTests : IDisposable
         var accepted = new ConcurrentBag<long>();
         var rejected = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(b => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(b => Concurrently(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
