@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What the tests need beyond the .NET SDK and Node.js, from Debian's packages: chromium (driven by playwright-core,
-# never a downloaded browser). Installs only what is missing; uses sudo when not root.
+# never a downloaded browser) and postgresql (the auction's store, run by tools/postgres.sh as a throwaway server).
+# Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -23,7 +23,7 @@ if (string.IsNullOrEmpty(outcryUrl))
 }
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(new AuctionStore(config.GetConnectionString("Auction") ?? "Data Source=auction.db"));
+builder.Services.AddSingleton(new AuctionStore(config.GetConnectionString("Auction") ?? "Data Source=auction.db", config.GetValue<TimeSpan?>("Auction:SoftClose")));
 builder.Services.AddHttpClient<OutcryPublisher>(http =>
 {
     http.BaseAddress = new Uri(outcryUrl);
@@ -44,9 +44,16 @@ builder.Services.AddAuthorization();
 
 var app = builder.Build();
 var store = app.Services.GetRequiredService<AuctionStore>();
-await store.InitializeAsync(Seed.Lots(DateTimeOffset.UtcNow));
+await store.InitializeAsync(Seed.Lots(DateTimeOffset.UtcNow, config.GetValue<TimeSpan?>("Auction:FirstLotEndsIn")));
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
+
+app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Json(new { name = user.Identity?.IsAuthenticated == true ? user.Identity.Name : null }));
+
+app.MapGet("/api/lots/{id:long}/picture.svg", async (long id, AuctionStore lots) =>
+    await lots.LotAsync(id) is { } lot ? Results.Text(Picture.Of(lot), "image/svg+xml") : Results.NotFound());
 
 app.MapGet("/api/lots", async (AuctionStore lots, TimeProvider time) =>
 {
@@ -54,10 +61,13 @@ app.MapGet("/api/lots", async (AuctionStore lots, TimeProvider time) =>
     return Results.Json((await lots.LotsAsync()).Select(l => OutcryPublisher.StateOf(l, now)));
 });
 
-app.MapGet("/api/lots/{id:long}", async (long id, AuctionStore lots, TimeProvider time) =>
+// The lot and its newest bids (?bids=N, 20 by default, at most 10000).
+app.MapGet("/api/lots/{id:long}", async (long id, int? bids, AuctionStore lots, TimeProvider time) =>
     await lots.LotAsync(id) is { } lot
-        ? Results.Json(new { lot = OutcryPublisher.StateOf(lot, time.GetUtcNow()), bids = await lots.BidsAsync(id, 20) })
+        ? Results.Json(new { lot = OutcryPublisher.StateOf(lot, time.GetUtcNow()), bids = await lots.BidsAsync(id, Math.Clamp(bids ?? 20, 1, 10_000)) })
         : Results.NotFound(new { error = "no such lot" }));
+
+app.MapGet("/healthz", () => "ok");
 
 // Sign in by name (a demo: no password), into a cookie that Outcry's connect proxy passes back to /outcry/connect.
 app.MapPost("/api/signin", async (HttpContext http, SignIn body) =>

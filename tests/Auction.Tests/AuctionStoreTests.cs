@@ -3,14 +3,17 @@ using Auction.Lots;
 
 namespace Auction.Tests;
 
-public sealed class AuctionStoreTests : TempDatabase
+/// <summary>What the auction's store guarantees, on every database it supports.</summary>
+public abstract class AuctionStoreContract : IAsyncLifetime
 {
-    private readonly AuctionStore _store;
+    private AuctionStore _store = null!;
 
-    public AuctionStoreTests()
-    {
-        _store = new AuctionStore(ConnectionString);
-    }
+    /// <summary>A new, empty database.</summary>
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    public async Task InitializeAsync() => _store = new AuctionStore(await CreateDatabaseAsync());
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Initialize_SeedsOnce()
@@ -57,7 +60,7 @@ public sealed class AuctionStoreTests : TempDatabase
         var accepted = new ConcurrentBag<long>();
         var rejected = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(b => Concurrently(async () =>
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(b => TempDatabase.Concurrently(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -87,4 +90,19 @@ public sealed class AuctionStoreTests : TempDatabase
         var lot = (await _store.LotAsync(1))!;
         Assert.Equal((bids[^1].Amount, bids[^1].Bidder, bids.Count), (lot.Price, lot.Leader, lot.Bids));
     }
+}
+
+public sealed class SqliteAuctionStoreTests : AuctionStoreContract, IDisposable
+{
+    private readonly TempDatabase _database = new();
+
+    protected override Task<string> CreateDatabaseAsync() => Task.FromResult(_database.ConnectionString);
+
+    public void Dispose() => _database.Dispose();
+}
+
+[Collection(nameof(PostgresServer))]
+public sealed class PostgresAuctionStoreTests(PostgresServer server) : AuctionStoreContract
+{
+    protected override Task<string> CreateDatabaseAsync() => server.CreateDatabaseAsync();
 }

@@ -1,11 +1,11 @@
 namespace Auction.Tests;
 
 /// <summary>A SQLite database in a fresh temporary folder, deleted afterwards; and a way to make bidders really race.</summary>
-public abstract class TempDatabase : IDisposable
+public class TempDatabase : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("auction-").FullName;
 
-    protected string ConnectionString => $"Data Source={Path.Combine(_directory, "auction.db")};Default Timeout=60";
+    public string ConnectionString => $"Data Source={Path.Combine(_directory, "auction.db")};Default Timeout=60";
 
     public void Dispose()
     {
@@ -15,6 +15,6 @@ public abstract class TempDatabase : IDisposable
     }
 
     // SQLite's async calls complete synchronously: each bidder gets its own thread, so they really race.
-    protected static Task Concurrently(Func<Task> bidder) =>
+    public static Task Concurrently(Func<Task> bidder) =>
         Task.Factory.StartNew(() => bidder().GetAwaiter().GetResult(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

@@ -10,7 +10,7 @@ namespace Auction.Lots;
 /// <c>Host=</c>). A bid is judged and saved in one transaction that holds the lot's row — SQLite's
 /// <c>BEGIN IMMEDIATE</c>, PostgreSQL's <c>SELECT … FOR UPDATE</c> — so two bids never both lead and none is lost.
 /// </summary>
-public sealed class AuctionStore(string connectionString)
+public sealed class AuctionStore(string connectionString, TimeSpan? softClose = null)
 {
     private readonly bool _postgres = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase);
 
@@ -83,7 +83,7 @@ public sealed class AuctionStore(string connectionString)
             return new BidOutcome.Rejected("no such lot", null);
         }
 
-        var outcome = BidRules.Judge(lot, bidder, amount, now);
+        var outcome = BidRules.Judge(lot, bidder, amount, now, softClose);
         if (outcome is BidOutcome.Accepted accepted)
         {
             var after = accepted.Lot;

@@ -24,7 +24,7 @@ const STARTUP_DEADLINE_MS = 30_000;
 const STOP_DEADLINE_MS = 3_000; // then SIGKILL (ASP.NET graceful shutdown may wait for open requests)
 const MAX_LOG_CHARS = 200_000;
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
@@ -40,6 +40,7 @@ function freePort() {
 const APPS = {
   conformance: 'tests/Outcry.Conformance',
   outcry: 'src/Outcry.Server',
+  auction: 'samples/Auction',
 };
 
 function serverCommand(port, { app = 'conformance', args = [] } = {}) {
