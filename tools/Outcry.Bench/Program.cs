@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json;
+using Outcry.Bench;
+using Outcry.Bench.Scenarios;
+
+// outcry-bench <scenario> --target outcry|socketio|signalr --url http://127.0.0.1:3000 [--pid N] [scenario options] [--json]
+// (and, started by the coordinator itself: outcry-bench worker …)
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "worker")
+{
+    return await Worker.RunAsync(new WorkerArgs(args[1], args[2], args[3], int.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7]), int.Parse(args[8])));
+}
+
+if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine("""
+        usage: outcry-bench <scenario> --target outcry|socketio|signalr --url http://127.0.0.1:3000 [--pid N] [--json]
+          fanout     --clients 5000 --messages 200 --size 100 --runs 3
+        --pid: the server's process id, for its CPU time and memory.
+        """);
+    return 2;
+}
+
+var options = new Options(args[1..]);
+using var target = new Target(options.Get("target", "outcry"), new Uri(options.Get("url", "http://127.0.0.1:3000")), options.OptionalInt("pid"));
+var result = args[0] switch
+{
+    "fanout" => await Fanout.RunAsync(target, options),
+    _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
+};
+
+if (options.Flag("json"))
+{
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        scenario = result.Scenario,
+        target = result.Target,
+        setup = result.Setup,
+        complete = result.Complete,
+        problems = result.Problems,
+        figures = result.Figures.ToDictionary(f => f.Key, f => double.IsFinite(f.Value) ? f.Value : (double?)null),
+    }));
+}
+else
+{
+    Console.WriteLine($"{result.Scenario} · {result.Target} · {result.Setup}");
+    foreach (var (name, value) in result.Figures)
+    {
+        Console.WriteLine($"  {name,-20} {value,14:N2}");
+    }
+
+    Console.WriteLine(result.Complete ? "  all delivered, in order" : "  INCOMPLETE: " + string.Join("; ", result.Problems));
+}
+
+return result.Complete ? 0 : 1;

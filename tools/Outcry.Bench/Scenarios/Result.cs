@@ -1,0 +1,53 @@
+namespace Outcry.Bench.Scenarios;
+
+/// <summary>One scenario's figures against one server: name → value, in the order they were added.</summary>
+internal sealed class Result(string scenario, string target, string setup)
+{
+    public string Scenario { get; } = scenario;
+
+    public string Target { get; } = target;
+
+    /// <summary>The workload in words: "5000 clients, 1 room, 200 × 100 B".</summary>
+    public string Setup { get; } = setup;
+
+    public List<KeyValuePair<string, double>> Figures { get; } = [];
+
+    /// <summary>False when a delivery was missing, repeated or out of order, or a client failed to connect.</summary>
+    public bool Complete { get; set; } = true;
+
+    public List<string> Problems { get; } = [];
+
+    public Result Add(string name, double value)
+    {
+        Figures.Add(new(name, value));
+        return this;
+    }
+
+    public void Fail(string problem)
+    {
+        Complete = false;
+        Problems.Add(problem);
+    }
+
+    /// <summary>The median of each figure over several runs of the same scenario.</summary>
+    public static Result Median(IReadOnlyList<Result> runs)
+    {
+        var first = runs[0];
+        var median = new Result(first.Scenario, first.Target, first.Setup + $", median of {runs.Count}");
+        foreach (var (name, _) in first.Figures)
+        {
+            var values = runs.Select(r => r.Figures.First(f => f.Key == name).Value).Order().ToList();
+            median.Add(name, values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2);
+        }
+
+        foreach (var run in runs)
+        {
+            foreach (var problem in run.Problems)
+            {
+                median.Fail(problem);
+            }
+        }
+
+        return median;
+    }
+}
