@@ -265,6 +265,8 @@ internal static class PublishEndpoints
             sse = sse.Count,
         },
         namespaces = io.Namespaces.ToDictionary(n => n.Name, n => new { sockets = n.Sockets.Count, rooms = n.RoomCount }),
+        // The resident set now, and the managed heap as the last garbage collection left it.
+        memory = new { rss = Environment.WorkingSet, managedHeap = GC.GetGCMemoryInfo().HeapSizeBytes },
     };
 
     // A handler of a JSON body, bounded by max; typed as Delegate so minimal APIs write the IResult it returns.

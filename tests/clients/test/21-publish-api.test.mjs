@@ -129,6 +129,7 @@ describe('stats', () => {
     assert.equal(res.status, 200);
     assert.ok(res.json.connections.websocket >= 1, res.body);
     assert.ok(res.json.namespaces['/'].sockets >= 1, res.body);
+    assert.ok(res.json.memory.rss > 10e6 && res.json.memory.managedHeap > 0, res.body);
   });
 });
 

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Outcry.Bench;
+
+/// <summary>
+/// Turns the JSON lines of a run (one result per scenario and server) into docs/BENCHMARKS.md's tables, each Outcry
+/// figure beside the peers' and the ratio, and an SVG chart of p99 latency against connections.
+/// </summary>
+internal static class Report
+{
+    private static readonly string[] Targets = ["outcry", "socketio", "signalr"];
+    private static readonly Dictionary<string, string> Labels = new() { ["outcry"] = "Outcry", ["socketio"] = "socket.io 4.8", ["signalr"] = "SignalR" };
+
+    public static int Run(string resultsFile, string markdownFile, string svgFile, string preamble)
+    {
+        var results = File.ReadLines(resultsFile).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var md = new StringBuilder(File.ReadAllText(preamble)).AppendLine();
+        foreach (var group in results.GroupBy(r => (Scenario: r.GetProperty("scenario").GetString()!, Setup: Setup(r))))
+        {
+            if (group.Key.Scenario == "rooms-curve")
+            {
+                continue;
+            }
+
+            var byTarget = group.ToDictionary(r => r.GetProperty("target").GetString()!);
+            md.AppendLine(CultureInfo.InvariantCulture, $"### {group.Key.Scenario}: {group.Key.Setup}").AppendLine()
+                .AppendLine("| figure | Outcry | socket.io 4.8 | SignalR | Outcry ÷ socket.io | Outcry ÷ SignalR |")
+                .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            var figures = group.First().GetProperty("figures").EnumerateObject().Select(f => f.Name).ToList();
+            foreach (var figure in figures)
+            {
+                double? Value(string target) => byTarget.TryGetValue(target, out var r) && r.GetProperty("figures").TryGetProperty(figure, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+                var outcry = Value("outcry");
+                md.Append(CultureInfo.InvariantCulture, $"| {figure} |");
+                foreach (var target in Targets)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $" {Format(Value(target))} |");
+                }
+
+                md.AppendLine(CultureInfo.InvariantCulture, $" {Ratio(outcry, Value("socketio"))} | {Ratio(outcry, Value("signalr"))} |");
+            }
+
+            var problems = group.Where(r => !r.GetProperty("complete").GetBoolean())
+                .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
+            md.AppendLine().AppendLine(problems.Count == 0 ? "Every client connected and every delivery arrived, in order, for all three." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
+        }
+
+        File.WriteAllText(markdownFile, md.ToString());
+        File.WriteAllText(svgFile, Chart(results.Where(r => r.GetProperty("scenario").GetString() == "rooms-curve").ToList()));
+        return 0;
+    }
+
+    private static string Setup(JsonElement result) => result.GetProperty("setup").GetString()!;
+
+    private static string Format(double? value) => value switch
+    {
+        null => "—",
+        >= 100 => value.Value.ToString("N0", CultureInfo.InvariantCulture),
+        >= 10 => value.Value.ToString("N1", CultureInfo.InvariantCulture),
+        _ => value.Value.ToString("N2", CultureInfo.InvariantCulture),
+    };
+
+    private static string Ratio(double? outcry, double? peer) =>
+        outcry is { } o && peer is { } p && p != 0 ? (o / p).ToString("N2", CultureInfo.InvariantCulture) + "×" : "—";
+
+    // p99 latency (ms) of the rooms scenario against the number of connections, one line per server.
+    private static string Chart(List<JsonElement> curve)
+    {
+        const int width = 640, height = 360, left = 60, right = 150, top = 30, bottom = 50;
+        var points = Targets.ToDictionary(t => t, t => curve.Where(r => r.GetProperty("target").GetString() == t)
+            .Select(r => (X: r.GetProperty("figures").GetProperty("connections").GetDouble(), Y: r.GetProperty("figures").GetProperty("p99 ms").GetDouble()))
+            .OrderBy(p => p.X).ToList());
+        var all = points.Values.SelectMany(p => p).ToList();
+        var maxX = all.Count > 0 ? all.Max(p => p.X) : 1;
+        var maxY = all.Count > 0 ? Math.Max(1, all.Max(p => p.Y)) : 1;
+        string X(double x) => (left + (x / maxX * (width - left - right))).ToString("F1", CultureInfo.InvariantCulture);
+        string Y(double y) => (height - bottom - (y / maxY * (height - top - bottom))).ToString("F1", CultureInfo.InvariantCulture);
+        var colors = new Dictionary<string, string> { ["outcry"] = "#c0392b", ["socketio"] = "#2c3e50", ["signalr"] = "#2980b9" };
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<rect width="{width}" height="{height}" fill="white"/><text x="{left}" y="18" font-size="14">p99 latency (ms) against connections — rooms scenario</text>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#888"/>""");
+        for (var i = 0; i <= 4; i++)
+        {
+            var y = maxY * i / 4;
+            var x = maxX * i / 4;
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{left - 6}" y="{Y(y)}" text-anchor="end">{y:N0}</text><text x="{X(x)}" y="{height - bottom + 16}" text-anchor="middle">{x:N0}</text>""");
+        }
+
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">connections</text>""");
+        var legend = top;
+        foreach (var (target, line) in points)
+        {
+            if (line.Count == 0)
+            {
+                continue;
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{colors[target]}" stroke-width="2" points="{string.Join(' ', line.Select(p => $"{X(p.X)},{Y(p.Y)}"))}"/>""");
+            foreach (var p in line)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{X(p.X)}" cy="{Y(p.Y)}" r="3" fill="{colors[target]}"/>""");
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{width - right + 15}" y="{legend + 4}" width="12" height="4" fill="{colors[target]}"/><text x="{width - right + 32}" y="{legend + 10}">{Labels[target]}</text>""");
+            legend += 20;
+        }
+
+        return svg.Append("</svg>").ToString();
+    }
+}

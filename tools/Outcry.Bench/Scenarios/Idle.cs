@@ -1,0 +1,31 @@
+using Outcry.Bench.Measure;
+
+namespace Outcry.Bench.Scenarios;
+
+/// <summary>(c) K idle WebSocket clients → the server's memory per connection, after a full collection.</summary>
+internal static class Idle
+{
+    public static async Task<Result> RunAsync(Target target, Options options)
+    {
+        var clients = options.Int("clients", 19_000);
+        var result = new Result("idle", target.Name, $"{clients:N0} idle WebSocket clients");
+        var (rss0, heap0) = await ServerMemory.AfterCollectionAsync(target).ConfigureAwait(false);
+        var (pool, connected) = await WorkerPool.StartAsync(target.Wire, target.Server, clients, rooms: 100, spreadMs: 0).ConfigureAwait(false);
+        await using (pool.ConfigureAwait(false))
+        {
+            if (connected.Failed > 0)
+            {
+                result.Fail($"{connected.Failed} clients could not connect: {connected.Error}");
+            }
+
+            // Let connection-time buffers go before measuring.
+            await Task.Delay(TimeSpan.FromSeconds(options.Double("settle", 5))).ConfigureAwait(false);
+            var (rss, heap) = await ServerMemory.AfterCollectionAsync(target).ConfigureAwait(false);
+            result.Add("KiB RSS/connection", (rss - rss0) / 1024.0 / Math.Max(1, connected.Ok))
+                .Add("KiB heap/connection", (heap - heap0) / 1024.0 / Math.Max(1, connected.Ok))
+                .Add("RSS MiB", rss / 1048576.0)
+                .Add("RSS MiB before", rss0 / 1048576.0);
+            return result;
+        }
+    }
+}

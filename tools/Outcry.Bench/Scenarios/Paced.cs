@@ -1,0 +1,96 @@
+using Outcry.Bench.Measure;
+
+namespace Outcry.Bench.Scenarios;
+
+/// <summary>
+/// (b) R rooms × S subscribers with R·S clients, publishes at a fixed rate spread over the rooms, round robin; or, with
+/// <c>broadcast</c>, every client in one stream published to everyone. Each message carries the time it was
+/// *scheduled*, so a server (or publisher) that falls behind shows as latency, not as a slower rate.
+/// </summary>
+internal static class Paced
+{
+    public static async Task<Result> RunAsync(Target target, Options options, bool broadcast, bool curve = false)
+    {
+        var clients = options.Int("clients", 10_000);
+        var rooms = broadcast ? 1 : options.Int("rooms", 100);
+        var rate = options.Double("rate", broadcast ? 5 : 1000);
+        var seconds = options.Double("seconds", 10);
+        var size = options.Int("size", 100);
+        var name = broadcast ? "broadcast" : curve ? "rooms-curve" : "rooms";
+        var setup = broadcast
+            ? $"{clients:N0} clients, broadcast to all at {rate:N0}/s for {seconds:N0} s, {size} B"
+            : $"{clients:N0} clients in {rooms} rooms, {rate:N0} room publishes/s for {seconds:N0} s, {size} B";
+        var (pool, connected) = await WorkerPool.StartAsync(target.Wire, target.Server, clients, rooms, spreadMs: 0).ConfigureAwait(false);
+        await using (pool.ConfigureAwait(false))
+        {
+            var result = new Result(name, target.Name, setup);
+            if (curve)
+            {
+                result.Add("connections", connected.Ok);
+            }
+
+            if (connected.Failed > 0)
+            {
+                result.Fail($"{connected.Failed} clients could not connect: {connected.Error}");
+                return result;
+            }
+
+            var perRoom = new long[rooms];
+            var members = Enumerable.Range(0, rooms).Select(r => (long)((clients / rooms) + (r < clients % rooms ? 1 : 0))).ToArray();
+            var tails = Enumerable.Repeat(Task.CompletedTask, rooms).ToArray();
+
+            // Publishes to one room are chained, so they reach the server in order; rooms run side by side.
+            async Task PublishForAsync(double duration)
+            {
+                var start = Stamp.Now;
+                var count = (long)(duration * rate);
+                for (long i = 0; i < count; i++)
+                {
+                    var intended = start + (long)(i / rate * System.Diagnostics.Stopwatch.Frequency);
+                    var ahead = Stamp.MicrosBetween(Stamp.Now, intended);
+                    if (ahead > 1500)
+                    {
+                        await Task.Delay(TimeSpan.FromMicroseconds(ahead - 1000)).ConfigureAwait(false);
+                    }
+
+                    while (Stamp.Now < intended)
+                    {
+                        Thread.SpinWait(50);
+                    }
+
+                    var room = (int)(i % rooms);
+                    var body = Stamp.Body(perRoom[room]++, intended, size);
+                    var previous = tails[room];
+                    tails[room] = Task.Run(async () =>
+                    {
+                        await previous.ConfigureAwait(false);
+                        await (broadcast ? target.BroadcastAsync(body) : target.PublishAsync(Worker.RoomName(room), body)).ConfigureAwait(false);
+                    });
+                }
+
+                await Task.WhenAll(tails).ConfigureAwait(false);
+            }
+
+            long Expected() => perRoom.Select((count, room) => count * members[room]).Sum();
+
+            var warm = Stamp.Now;
+            await PublishForAsync(Math.Min(3, seconds)).ConfigureAwait(false);
+            await Delivery.WaitAsync(pool, Expected(), warm, $"{name} {target.Name} warm-up").ConfigureAwait(false);
+            await pool.ResetAsync().ConfigureAwait(false);
+            var before = Expected();
+
+            var cpu = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : double.NaN;
+            var started = Stamp.Now;
+            await PublishForAsync(seconds).ConfigureAwait(false);
+            var published = perRoom.Sum() - (long)(Math.Min(3, seconds) * rate);
+            await Delivery.WaitAsync(pool, Expected() - before, started, $"{name} {target.Name}").ConfigureAwait(false);
+            var cpuUsed = target.Pid is { } p ? ProcessStats.CpuSeconds(p) - cpu : double.NaN;
+            var report = await pool.ReportAsync(perRoom).ConfigureAwait(false);
+            result.Add("publishes/s", published / (Stamp.MicrosBetween(started, report.Last) / 1e6))
+                .Add("deliveries/s", report.Received / (Stamp.MicrosBetween(started, report.Last) / 1e6))
+                .Add("server µs/delivery", cpuUsed * 1e6 / Math.Max(1, report.Received));
+            Delivery.Judge(result, report, Expected() - before);
+            return result;
+        }
+    }
+}
