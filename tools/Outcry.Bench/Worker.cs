@@ -179,12 +179,11 @@ internal sealed class Worker : IEventSink
     private void Report(long[] publishedPerRoom)
     {
         var latency = new LatencyHistogram();
-        long missing = 0, errors = 0, first = long.MaxValue, last = 0, closed = 0;
+        long missing = 0, errors = 0, first = long.MaxValue, last = 0;
         foreach (var client in _clients)
         {
             missing += Math.Max(0, publishedPerRoom[client.Room] - client.NextSeq);
             errors += client.Errors + Math.Max(0, client.NextSeq - publishedPerRoom[client.Room]);
-            closed += client.Connected.IsCompletedSuccessfully ? 0 : 1;
         }
 
         foreach (var thread in _threads)

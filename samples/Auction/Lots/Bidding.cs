@@ -11,11 +11,8 @@ public sealed class Bidding(AuctionStore store, OutcryPublisher outcry, TimeProv
 {
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _lotLocks = new();
 
-    public async Task<BidOutcome> BidAsync(long lotId, string bidder, long amount, CancellationToken cancel = default)
-    {
-        var gate = _lotLocks.GetOrAdd(lotId, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancel).ConfigureAwait(false);
-        try
+    public Task<BidOutcome> BidAsync(long lotId, string bidder, long amount, CancellationToken cancel = default) =>
+        OneAtATimeAsync(lotId, async () =>
         {
             var now = time.GetUtcNow();
             var outcome = await store.PlaceBidAsync(lotId, bidder, amount, now, cancel).ConfigureAwait(false);
@@ -29,12 +26,7 @@ public sealed class Bidding(AuctionStore store, OutcryPublisher outcry, TimeProv
             }
 
             return outcome;
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+        }, cancel);
 
     /// <summary>Closes the lots whose time is up (by the server's clock) and publishes each result.</summary>
     public async Task<IReadOnlyList<Lot>> CloseDueAsync(CancellationToken cancel = default)
@@ -43,20 +35,31 @@ public sealed class Bidding(AuctionStore store, OutcryPublisher outcry, TimeProv
         var closed = await store.CloseDueAsync(now, cancel).ConfigureAwait(false);
         foreach (var lot in closed)
         {
-            var gate = _lotLocks.GetOrAdd(lot.Id, static _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancel).ConfigureAwait(false);
-            try
+            // After any bid of this lot still publishing, so the close is the last word.
+            await OneAtATimeAsync(lot.Id, async () =>
             {
                 await outcry.LotChangedAsync(lot, now, CancellationToken.None).ConfigureAwait(false);
                 await outcry.ClosedAsync(lot, CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
+                return true;
+            }, cancel).ConfigureAwait(false);
         }
 
         return closed;
+    }
+
+    // One lot's work (judge, save, publish) runs one at a time: what is accepted first is published first.
+    private async Task<T> OneAtATimeAsync<T>(long lotId, Func<Task<T>> work, CancellationToken cancel)
+    {
+        var gate = _lotLocks.GetOrAdd(lotId, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 }
 

@@ -30,7 +30,7 @@ export function toast(text) {
   el.hidden = false;
 }
 
-export async function me() {
+async function me() {
   return (await (await fetch('/api/me')).json()).name;
 }
 

@@ -18,11 +18,10 @@ internal static class Fanout
         var (pool, connected) = await WorkerPool.StartAsync(target.Wire, target.Server, clients, rooms: 1, spreadMs: 0).ConfigureAwait(false);
         await using (pool.ConfigureAwait(false))
         {
-            if (connected.Failed > 0)
+            var unconnected = new Result("fanout", target.Name, setup);
+            if (!unconnected.AllConnected(connected))
             {
-                var failed = new Result("fanout", target.Name, setup);
-                failed.Fail($"{connected.Failed} clients could not connect: {connected.Error}");
-                return failed;
+                return unconnected;
             }
 
             long seq = 0;

@@ -29,9 +29,8 @@ internal static class Paced
                 result.Add("connections", connected.Ok);
             }
 
-            if (connected.Failed > 0)
+            if (!result.AllConnected(connected))
             {
-                result.Fail($"{connected.Failed} clients could not connect: {connected.Error}");
                 return result;
             }
 
@@ -78,11 +77,12 @@ internal static class Paced
             await Delivery.WaitAsync(pool, Expected(), warm, $"{name} {target.Name} warm-up").ConfigureAwait(false);
             await pool.ResetAsync().ConfigureAwait(false);
             var before = Expected();
+            var publishedBefore = perRoom.Sum();
 
             var cpu = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : double.NaN;
             var started = Stamp.Now;
             await PublishForAsync(seconds).ConfigureAwait(false);
-            var published = perRoom.Sum() - (long)(Math.Min(3, seconds) * rate);
+            var published = perRoom.Sum() - publishedBefore;
             await Delivery.WaitAsync(pool, Expected() - before, started, $"{name} {target.Name}").ConfigureAwait(false);
             var cpuUsed = target.Pid is { } p ? ProcessStats.CpuSeconds(p) - cpu : double.NaN;
             var report = await pool.ReportAsync(perRoom).ConfigureAwait(false);

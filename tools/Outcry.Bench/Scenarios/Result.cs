@@ -29,6 +29,17 @@ internal sealed class Result(string scenario, string target, string setup)
         Problems.Add(problem);
     }
 
+    /// <summary>True when every client connected; otherwise records which failed and why.</summary>
+    public bool AllConnected(ConnectResult connected)
+    {
+        if (connected.Failed > 0)
+        {
+            Fail($"{connected.Failed} clients could not connect: {connected.Error}");
+        }
+
+        return connected.Failed == 0;
+    }
+
     /// <summary>The median of each figure over several runs of the same scenario.</summary>
     public static Result Median(IReadOnlyList<Result> runs)
     {

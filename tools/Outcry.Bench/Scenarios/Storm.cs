@@ -22,11 +22,7 @@ internal static class Storm
                 .Add("p50 ms", connected.Latency.Percentile(50) / 1000)
                 .Add("p99 ms", connected.Latency.Percentile(99) / 1000)
                 .Add("max ms", connected.Latency.Percentile(100) / 1000);
-            if (connected.Failed > 0)
-            {
-                result.Fail($"{connected.Failed} clients could not connect: {connected.Error}");
-            }
-
+            result.AllConnected(connected);
             return result;
         }
     }
