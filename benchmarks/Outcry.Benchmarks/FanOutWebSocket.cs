@@ -5,8 +5,8 @@ namespace Outcry.Benchmarks;
 
 /// <summary>
 /// One message to a room of N WebSocket connections, end to end without a network: encode once, enqueue per recipient,
-/// then every connection's writer loop wakes, dequeues, frames the message (server frames are unmasked: 2-byte header
-/// + 100 bytes) through its batching stream, and flushes. An operation ends when all N frames were written.
+/// then a flush thread takes every ready connection, dequeues and writes the frame built once for the broadcast
+/// (server frames are unmasked: 2-byte header + 100 bytes). An operation ends when all N frames were written.
 /// Allocations are counted for the whole process, so the writers' are included.
 /// </summary>
 [MemoryDiagnoser]

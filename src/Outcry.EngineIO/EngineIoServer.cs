@@ -99,10 +99,10 @@ public sealed partial class EngineIoServer
                 return;
             }
 
-            var (webSocket, batching) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+            var (webSocket, stream) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
             using (webSocket)
             {
-                await session.UpgradeAsync(webSocket, batching).ConfigureAwait(false);
+                await session.UpgradeAsync(webSocket, stream, context.Abort).ConfigureAwait(false);
             }
 
             return;
@@ -152,7 +152,7 @@ public sealed partial class EngineIoServer
         var handshake = new EngineHandshake(context, Time.GetUtcNow());
         var id = NewSessionId();
         var useWebSocket = transport == "websocket";
-        var (webSocket, batching) = useWebSocket ? await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false) : default;
+        var (webSocket, stream) = useWebSocket ? await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false) : default;
         var session = new EngineSocket(this, id, handshake, useWebSocket);
         _sessions[id] = session;
         Interlocked.Increment(ref Metrics.Handshakes);
@@ -162,7 +162,7 @@ public sealed partial class EngineIoServer
         {
             using (webSocket)
             {
-                await session.RunWebSocketAsync(webSocket, batching).ConfigureAwait(false);
+                await session.RunWebSocketAsync(webSocket, stream!, context.Abort).ConfigureAwait(false);
             }
         }
         else
@@ -270,4 +270,7 @@ public sealed partial class EngineIoServer
 
     [LoggerMessage(9, LogLevel.Error, "Engine.IO session {Sid}: the handler threw")]
     internal partial void LogHandlerError(string sid, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Error, "Engine.IO session {Sid}: writing to the WebSocket failed unexpectedly, closing")]
+    internal partial void LogWriteFailed(string sid, Exception exception);
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Outcry.EngineIO;
@@ -16,6 +17,9 @@ public sealed class EnginePacket : ISheddable
 
     // Ends the queue after the client asked to close: a pending GET answers a noop, as the reference server does.
     internal static readonly EnginePacket ClientClose = new("6"u8.ToArray(), false);
+
+    // Built on first use; a race builds the same bytes twice at worst, and either copy is right.
+    private byte[]? _frame;
 
     private EnginePacket(ReadOnlyMemory<byte> data, bool isBinary, string? supersedeKey = null, bool droppable = false)
     {
@@ -40,6 +44,12 @@ public sealed class EnginePacket : ISheddable
     public bool Droppable { get; }
 
     internal bool IsClose => ReferenceEquals(this, Close) || ReferenceEquals(this, ClientClose);
+
+    /// <summary>
+    /// The packet as one unmasked WebSocket frame (RFC 6455 §5.2), built the first time a WebSocket connection
+    /// sends it: a broadcast is framed once, however many connections it reaches.
+    /// </summary>
+    internal ReadOnlyMemory<byte> WebSocketFrame => _frame ??= Frame(Data.Span, IsBinary);
 
     /// <summary>A message packet ('4') around UTF-8 text.</summary>
     public static EnginePacket Message(ReadOnlySpan<byte> utf8)
@@ -75,6 +85,30 @@ public sealed class EnginePacket : ISheddable
     public EnginePacket WithShedding(string? supersedeKey, bool droppable) => new(Data, IsBinary, supersedeKey, droppable);
 
     internal static EnginePacket FromEncoded(byte[] encoded) => new(encoded, false);
+
+    private static byte[] Frame(ReadOnlySpan<byte> payload, bool isBinary)
+    {
+        var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[headerLength + payload.Length];
+        frame[0] = (byte)(0x80 | (isBinary ? 0x2 : 0x1)); // FIN, then opcode: text or binary
+        if (headerLength == 2)
+        {
+            frame[1] = (byte)payload.Length;
+        }
+        else if (headerLength == 4)
+        {
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+        }
+        else
+        {
+            frame[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
+        }
+
+        payload.CopyTo(frame.AsSpan(headerLength));
+        return frame;
+    }
 
     public override string ToString() => IsBinary ? $"<binary {Data.Length} bytes>" : Encoding.UTF8.GetString(Data.Span);
 }

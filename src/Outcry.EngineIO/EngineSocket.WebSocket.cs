@@ -6,23 +6,38 @@ namespace Outcry.EngineIO;
 
 public sealed partial class EngineSocket
 {
-    private static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>Runs the session over <paramref name="webSocket"/> until either side closes it.</summary>
-    internal async Task RunWebSocketAsync(WebSocket webSocket, BatchingStream? batching)
+    /// <summary>
+    /// Runs the session over <paramref name="webSocket"/> until either side closes it: the socket reads here, and a
+    /// <see cref="WebSocketWriter"/> writes through <paramref name="stream"/>. <paramref name="abort"/> drops the
+    /// connection when the writer cannot finish (a client that stopped reading).
+    /// </summary>
+    internal async Task RunWebSocketAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
     {
         using var readCancel = new CancellationTokenSource();
-        var writer = WriteLoopAsync(webSocket, batching, readCancel);
+        var writer = new WebSocketWriter(this, webSocket, stream, readCancel);
+        Volatile.Write(ref _writer, writer);
+
+        // What was queued before (the open packet, or what polling left) goes first.
+        writer.Schedule();
         var reason = await ReadLoopAsync(webSocket, readCancel.Token).ConfigureAwait(false);
         Close(reason);
-        await writer.ConfigureAwait(false);
+        try
+        {
+            await writer.Completion.WaitAsync(2 * CloseHandshakeGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            abort();
+        }
     }
 
     /// <summary>
     /// Polling → WebSocket upgrade: "2probe" → "3probe", a noop releases the pending GET, then "5" switches
     /// the session over. Anything else, or no "5" within the upgrade timeout, closes the probe only.
     /// </summary>
-    internal async Task UpgradeAsync(WebSocket webSocket, BatchingStream? batching)
+    internal async Task UpgradeAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
     {
         lock (_gate)
         {
@@ -90,7 +105,7 @@ public sealed partial class EngineSocket
             return;
         }
 
-        await RunWebSocketAsync(webSocket, batching).ConfigureAwait(false);
+        await RunWebSocketAsync(webSocket, stream, abort).ConfigureAwait(false);
     }
 
     /// <summary>Accepted then closed, as the reference server treats a WebSocket it will not use.</summary>
@@ -164,47 +179,7 @@ public sealed partial class EngineSocket
         }
     }
 
-    // The single writer of this connection: drains the queue, sending what a burst queued in one write.
-    private async Task WriteLoopAsync(WebSocket webSocket, BatchingStream? batching, CancellationTokenSource readCancel)
-    {
-        try
-        {
-            while (await _outbound.WaitToReadAsync().ConfigureAwait(false))
-            {
-                batching?.BeginBatch();
-                while (TryDequeue(out var packet))
-                {
-                    if (packet.IsClose)
-                    {
-                        if (batching is not null)
-                        {
-                            await batching.EndBatchAsync(CancellationToken.None).ConfigureAwait(false);
-                        }
-
-                        // Over WebSocket the reference server closes with a close frame, no "1" packet.
-                        await TryCloseOutputAsync(webSocket, WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-                        readCancel.CancelAfter(CloseHandshakeGrace);
-                        return;
-                    }
-
-                    var type = packet.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
-                    await webSocket.SendAsync(packet.Data, type, true, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                if (batching is not null)
-                {
-                    await batching.EndBatchAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
-        {
-            Close("transport error");
-            readCancel.Cancel();
-        }
-    }
-
-    private static async Task TryCloseOutputAsync(WebSocket webSocket, WebSocketCloseStatus status, string? description)
+    internal static async Task TryCloseOutputAsync(WebSocket webSocket, WebSocketCloseStatus status, string? description)
     {
         if (webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {

@@ -37,6 +37,9 @@ public sealed partial class EngineSocket
     private bool _probeAnswered;
     private TaskCompletionSource? _upgradeSettled;
 
+    // Set while the WebSocket transport runs: it writes what is queued.
+    private WebSocketWriter? _writer;
+
     internal EngineSocket(EngineIoServer server, string id, EngineHandshake handshake, bool isWebSocket)
     {
         _server = server;
@@ -158,6 +161,8 @@ public sealed partial class EngineSocket
             _outbound.Complete(marker);
         }
 
+        Volatile.Read(ref _writer)?.Schedule();
+
         lock (_gate)
         {
             Interlocked.Decrement(ref _isWebSocket ? ref _server.Metrics.WebSocketConnections : ref _server.Metrics.PollingConnections);
@@ -206,10 +211,32 @@ public sealed partial class EngineSocket
 
                 return false;
             default:
-                Interlocked.Add(ref _server.Metrics.Conflated, superseded);
+                if (superseded > 0)
+                {
+                    Interlocked.Add(ref _server.Metrics.Conflated, superseded);
+                }
+
+                Volatile.Read(ref _writer)?.Schedule();
                 return true;
         }
     }
+
+    /// <summary>Everything queued (the close marker last), for the WebSocket writer; it counts them with <see cref="CountSent"/>.</summary>
+    internal void TakeQueued(List<EnginePacket> into) => _outbound.TakeAll(into);
+
+    /// <summary>Whether anything, the close marker included, waits to be taken.</summary>
+    internal bool HasQueued => !_outbound.IsEmpty;
+
+    internal void CountSent(int packets, long bytes)
+    {
+        if (packets > 0)
+        {
+            Interlocked.Add(ref _server.Metrics.PacketsOut, packets);
+            Interlocked.Add(ref _server.Metrics.BytesOut, bytes);
+        }
+    }
+
+    internal void LogWriteFailed(Exception e) => _server.LogWriteFailed(Id, e);
 
     private bool TryDequeue(out EnginePacket packet)
     {
@@ -218,8 +245,7 @@ public sealed partial class EngineSocket
             return false;
         }
 
-        Interlocked.Increment(ref _server.Metrics.PacketsOut);
-        Interlocked.Add(ref _server.Metrics.BytesOut, packet.Data.Length);
+        CountSent(1, packet.Data.Length);
         return true;
     }
 

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Outcry.EngineIO;
 
 /// <summary>How a backlogged connection may shed an outbound item rather than send it.</summary>
@@ -28,118 +26,209 @@ public enum Enqueued
 /// One connection's outbound queue, bounded, with the slow-consumer policy every transport shares: from
 /// <c>backlog</c> items waiting on, droppable items are dropped and an item with a supersede key replaces the
 /// waiting ones with that key (skipped when dequeued: order is kept, and what is sent is always the newest);
-/// at <c>max</c> items the queue is full. Writers must be serialised by the caller; one reader may run beside them.
+/// at <c>max</c> items the queue is full. Any number of writers and one reader; one short lock guards it all, and
+/// <see cref="TakeAll"/> lets the reader empty it in one go.
 /// </summary>
 public sealed class OutboundQueue<T>(int max, int backlog)
     where T : class, ISheddable
 {
-    private readonly Channel<T> _channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly Queue<T> _items = new();
     private readonly int _backlog = Math.Min(backlog, max);
-    private readonly Lock _keyedLock = new();
+    private readonly Lock _lock = new();
 
-    // _entries: everything in the channel (the hard bound); _waiting: what will really be sent (the backlog measure).
-    private int _entries;
+    // _items.Count is the hard bound; _waiting, what will really be sent (the backlog measure).
     private int _waiting;
+    private bool _completed;
 
-    // Per supersede key with items in the channel: how many, and how many of the first of them are superseded.
+    // The close marker, which never counted as waiting.
+    private T? _last;
+
+    // A reader waiting for the next item (polling, SSE): completed, outside the lock, by the next Enqueue or Complete.
+    private TaskCompletionSource<bool>? _reader;
+
+    // Per supersede key with items queued: how many, and how many of the first of them are superseded.
     private Dictionary<string, KeyedItems>? _keyed;
 
     /// <summary>Items that will be sent (superseded ones not counted).</summary>
     public int Count => Volatile.Read(ref _waiting);
 
+    /// <summary>Nothing waits in the queue, not even a close marker.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count == 0;
+            }
+        }
+    }
+
     /// <summary>Queues <paramref name="item"/> under the policy; <paramref name="superseded"/> is how many waiting items it replaced.</summary>
     public Enqueued Enqueue(T item, out int superseded)
     {
         superseded = 0;
-        var backlogged = Volatile.Read(ref _waiting) >= _backlog;
-        if (backlogged && item.Droppable)
+        TaskCompletionSource<bool>? reader;
+        lock (_lock)
         {
-            return Enqueued.Dropped;
-        }
-
-        if (Interlocked.Increment(ref _entries) > max)
-        {
-            Interlocked.Decrement(ref _entries);
-            return Enqueued.Full;
-        }
-
-        if (item.SupersedeKey is { } key)
-        {
-            lock (_keyedLock)
+            if (_completed)
             {
-                _keyed ??= new(StringComparer.Ordinal);
-                if (!_keyed.TryGetValue(key, out var keyed))
-                {
-                    _keyed[key] = keyed = new KeyedItems();
-                }
-
-                if (backlogged && keyed.Queued > keyed.Superseded)
-                {
-                    superseded = keyed.Queued - keyed.Superseded;
-                    keyed.Superseded = keyed.Queued;
-                    Interlocked.Add(ref _waiting, -superseded);
-                }
-
-                keyed.Queued++;
+                // Ended: nothing more will be read, and the writer learns of the end from its own state.
+                return Enqueued.Queued;
             }
+
+            var backlogged = _waiting >= _backlog;
+            if (backlogged && item.Droppable)
+            {
+                return Enqueued.Dropped;
+            }
+
+            if (_items.Count >= max)
+            {
+                return Enqueued.Full;
+            }
+
+            if (item.SupersedeKey is { } key)
+            {
+                superseded = Supersede(key, backlogged);
+            }
+
+            _items.Enqueue(item);
+            _waiting++;
+            reader = _reader;
+            _reader = null;
         }
 
-        Interlocked.Increment(ref _waiting);
-        _channel.Writer.TryWrite(item);
+        reader?.TrySetResult(true);
         return Enqueued.Queued;
     }
 
     /// <summary>Ends the queue with <paramref name="last"/> (a close marker), which is not subject to the bound.</summary>
     public void Complete(T? last)
     {
-        if (last is not null)
+        TaskCompletionSource<bool>? reader;
+        lock (_lock)
         {
-            _channel.Writer.TryWrite(last);
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            _last = last;
+            if (last is not null)
+            {
+                _items.Enqueue(last);
+            }
+
+            reader = _reader;
+            _reader = null;
         }
 
-        _channel.Writer.TryComplete();
+        reader?.TrySetResult(last is not null);
     }
 
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => _channel.Reader.WaitToReadAsync(cancellationToken);
+    /// <summary>True once an item can be taken; false when the queue was completed and is empty.</summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource<bool> reader;
+        lock (_lock)
+        {
+            if (_items.Count > 0 || _completed)
+            {
+                return ValueTask.FromResult(_items.Count > 0);
+            }
+
+            reader = _reader ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        return new ValueTask<bool>(reader.Task.WaitAsync(cancellationToken));
+    }
 
     /// <summary>The next item to send, skipping superseded ones.</summary>
     public bool TryDequeue(out T item)
     {
-        while (_channel.Reader.TryRead(out item!))
+        lock (_lock)
         {
-            Interlocked.Decrement(ref _entries);
-            if (item.SupersedeKey is { } key && IsSuperseded(key))
+            while (_items.TryDequeue(out item!))
             {
-                continue;
+                if (!IsSuperseded(item))
+                {
+                    return true;
+                }
             }
 
-            Interlocked.Decrement(ref _waiting);
-            return true;
+            return false;
         }
-
-        return false;
     }
 
-    // A keyed item leaves the channel: superseded when a later one replaced it (FIFO: the first ones of its key).
-    private bool IsSuperseded(string key)
+    /// <summary>Moves every item to send into <paramref name="into"/>, in order, skipping superseded ones.</summary>
+    public void TakeAll(List<T> into)
     {
-        lock (_keyedLock)
+        lock (_lock)
         {
-            var keyed = _keyed![key];
-            keyed.Queued--;
-            var superseded = keyed.Superseded > 0;
-            if (superseded)
+            while (_items.TryDequeue(out var item))
             {
-                keyed.Superseded--;
+                if (!IsSuperseded(item))
+                {
+                    into.Add(item);
+                }
             }
-
-            if (keyed.Queued == 0)
-            {
-                _keyed.Remove(key);
-            }
-
-            return superseded;
         }
+    }
+
+    // Under _lock: the waiting items with this key are superseded once the queue is backlogged.
+    private int Supersede(string key, bool backlogged)
+    {
+        _keyed ??= new(StringComparer.Ordinal);
+        if (!_keyed.TryGetValue(key, out var keyed))
+        {
+            _keyed[key] = keyed = new KeyedItems();
+        }
+
+        var superseded = 0;
+        if (backlogged && keyed.Queued > keyed.Superseded)
+        {
+            superseded = keyed.Queued - keyed.Superseded;
+            keyed.Superseded = keyed.Queued;
+            _waiting -= superseded;
+        }
+
+        keyed.Queued++;
+        return superseded;
+    }
+
+    // Under _lock: an item leaves the queue; a keyed one is superseded when a later one replaced it (FIFO: the first
+    // ones of its key).
+    private bool IsSuperseded(T item)
+    {
+        if (item.SupersedeKey is not { } key || _keyed is null || !_keyed.TryGetValue(key, out var keyed))
+        {
+            if (!ReferenceEquals(item, _last))
+            {
+                _waiting--;
+            }
+
+            return false;
+        }
+
+        keyed.Queued--;
+        var superseded = keyed.Superseded > 0;
+        if (superseded)
+        {
+            keyed.Superseded--;
+        }
+        else
+        {
+            _waiting--;
+        }
+
+        if (keyed.Queued == 0)
+        {
+            _keyed.Remove(key);
+        }
+
+        return superseded;
     }
 
     private sealed class KeyedItems

@@ -11,7 +11,7 @@ namespace Outcry.Benchmarks.Internal;
 /// <summary>
 /// A real Engine.IO + Socket.IO server in process with <c>n</c> WebSocket clients, each connected through the server's
 /// public request handler as Kestrel would hand it an HTTP/1.1 upgrade: the server builds its own WebSocket over the
-/// upgraded stream (through its batching stream), runs its reader and writer loops, and reads a real masked
+/// upgraded stream, runs its reader and its writer (on the flush threads), and reads a real masked
 /// <c>40</c> frame. The "network" is a pipe in and a byte counter out, so a broadcast runs all the way to the bytes
 /// each connection's writer hands the socket.
 /// </summary>

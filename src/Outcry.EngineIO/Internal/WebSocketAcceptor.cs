@@ -7,28 +7,33 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Outcry.EngineIO.Internal;
 
 /// <summary>
-/// Completes the WebSocket handshake over HTTP/1.1 ourselves (RFC 6455 §4.2.2) so that the socket writes
-/// through a <see cref="BatchingStream"/>; other cases (HTTP/2 extended CONNECT) use the framework's accept.
+/// Completes the WebSocket handshake ourselves — HTTP/1.1 upgrade (RFC 6455 §4.2.2) or HTTP/2 extended CONNECT
+/// (RFC 8441) — so that the session writes its frames straight to the connection through a
+/// <see cref="SharedWriteStream"/>, while the framework's WebSocket reads and answers control frames.
 /// </summary>
 internal static class WebSocketAcceptor
 {
     private const string Rfc6455Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-    public static async Task<(WebSocket Socket, BatchingStream? Batching)> AcceptAsync(HttpContext context)
+    public static async Task<(WebSocket Socket, SharedWriteStream Stream)> AcceptAsync(HttpContext context)
     {
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        var key = context.Request.Headers.SecWebSocketKey.ToString();
-        if (upgrade is not { IsUpgradableRequest: true } || key.Length == 0)
+        Stream opaque;
+        var connect = context.Features.Get<IHttpExtendedConnectFeature>();
+        if (connect is { IsExtendedConnect: true })
         {
-            var accepted = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Timeout.InfiniteTimeSpan }).ConfigureAwait(false);
-            return (accepted, null);
+            opaque = await connect.AcceptAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            var upgrade = context.Features.Get<IHttpUpgradeFeature>()!;
+            var headers = context.Response.Headers;
+            headers.Connection = "Upgrade";
+            headers.Upgrade = "websocket";
+            headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
+            opaque = await upgrade.UpgradeAsync().ConfigureAwait(false);
         }
 
-        var headers = context.Response.Headers;
-        headers.Connection = "Upgrade";
-        headers.Upgrade = "websocket";
-        headers.SecWebSocketAccept = AcceptKey(key);
-        var stream = new BatchingStream(await upgrade.UpgradeAsync().ConfigureAwait(false));
+        var stream = new SharedWriteStream(opaque);
 
         // Engine.IO has its own heartbeat; no WebSocket-level pings.
         var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
