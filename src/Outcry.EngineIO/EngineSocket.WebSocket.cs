@@ -16,21 +16,19 @@ public sealed partial class EngineSocket
     internal async Task RunWebSocketAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
     {
         using var readCancel = new CancellationTokenSource();
-        var writer = new WebSocketWriter(this, webSocket, stream, readCancel);
+        var writer = new WebSocketWriter(this, webSocket, stream, readCancel, abort);
         Volatile.Write(ref _writer, writer);
+        if (!IsOpen)
+        {
+            // Closed while the transport was starting: Close saw no writer to watch.
+            _ = writer.DropUnlessClosedWithinAsync(2 * CloseHandshakeGrace);
+        }
 
         // What was queued before (the open packet, or what polling left) goes first.
         writer.Schedule();
         var reason = await ReadLoopAsync(webSocket, readCancel.Token).ConfigureAwait(false);
         Close(reason);
-        try
-        {
-            await writer.Completion.WaitAsync(2 * CloseHandshakeGrace).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            abort();
-        }
+        await writer.Completion.ConfigureAwait(false);
     }
 
     /// <summary>

@@ -161,7 +161,11 @@ public sealed partial class EngineSocket
             _outbound.Complete(marker);
         }
 
-        Volatile.Read(ref _writer)?.Schedule();
+        if (Volatile.Read(ref _writer) is { } writer)
+        {
+            writer.Schedule();
+            _ = writer.DropUnlessClosedWithinAsync(2 * CloseHandshakeGrace);
+        }
 
         lock (_gate)
         {

@@ -24,12 +24,14 @@ internal sealed class WebSocketWriter
     private readonly WebSocket _webSocket;
     private readonly SharedWriteStream _stream;
     private readonly CancellationTokenSource _readCancel;
+    private readonly Action _abort;
     private readonly FlushThreads.Lane _lane = FlushThreads.Shared.Assign();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
 
-    public WebSocketWriter(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, CancellationTokenSource readCancel)
+    public WebSocketWriter(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, CancellationTokenSource readCancel, Action abort)
     {
+        _abort = abort;
         _session = session;
         _webSocket = webSocket;
         _stream = stream;
@@ -45,6 +47,25 @@ internal sealed class WebSocketWriter
         if (Interlocked.CompareExchange(ref _state, Scheduled, Idle) == Idle)
         {
             _lane.Add(this);
+        }
+    }
+
+    /// <summary>
+    /// The session closed: its close frame must be out within <paramref name="limit"/>, or the connection is dropped.
+    /// A client that stopped reading would otherwise hold it (and what is queued for it) forever.
+    /// </summary>
+    public async Task DropUnlessClosedWithinAsync(TimeSpan limit)
+    {
+        try
+        {
+            await _completion.Task.WaitAsync(limit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Volatile.Write(ref _state, Done);
+            _abort();
+            CancelRead();
+            _completion.TrySetResult();
         }
     }
 
@@ -247,6 +268,12 @@ internal sealed class WebSocketWriter
         }
 
         _session.Close("transport error");
+        CancelRead();
+        _completion.TrySetResult();
+    }
+
+    private void CancelRead()
+    {
         try
         {
             _readCancel.Cancel();
@@ -254,7 +281,5 @@ internal sealed class WebSocketWriter
         catch (ObjectDisposedException)
         {
         }
-
-        _completion.TrySetResult();
     }
 }

@@ -2,8 +2,9 @@
 // and its healthy neighbour in the same room gets every message on time.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { useServer } from './server.mjs';
-import { clientFactory, connect, once } from './util.mjs';
+import { clientFactory, connect, eventually, once } from './util.mjs';
 import { PollingSession, RawSocket, request, wsUrl } from './raw.mjs';
 import { API_KEY, OFFSET, api } from './push.mjs';
 
@@ -33,6 +34,17 @@ const eventsOf = (packets) =>
     return [name, data];
   });
 const make = clientFactory();
+
+/** The kernel's state of the server's end of the TCP connection from `clientPort` (Linux): '01' is ESTABLISHED. */
+function serverSideState(clientPort) {
+  const hex = (port) => port.toString(16).toUpperCase().padStart(4, '0');
+  const serverPort = Number(new URL(server.url).port);
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, remote, state] = line.trim().split(/\s+/);
+    if (local?.endsWith(`:${hex(serverPort)}`) && remote?.endsWith(`:${hex(clientPort)}`)) return state;
+  }
+  return undefined;
+}
 
 describe('slow consumers', () => {
   it('a backlogged connection gets only the latest keyed state and loses only volatile events', async () => {
@@ -108,6 +120,15 @@ describe('slow consumers', () => {
     }
     const stats = (await api(server.url, '/api/stats', undefined, { method: 'GET' })).json;
     assert.equal(stats.namespaces['/'].sockets, 1, 'only the healthy client is left');
+    // … and drops its TCP connection, although its close frame cannot reach the client (a few seconds' grace):
+    // the server's end leaves ESTABLISHED while the client still reads nothing.
+    const port = stalled.ws._socket.localPort;
+    assert.equal(serverSideState(port), '01', 'the connection is still up right after the cut-off');
+    await eventually(
+      (seen) => seen(serverSideState(port)) !== '01',
+      'the server should drop the connection of a cut-off client that reads nothing',
+      15_000,
+    );
     // … and once it reads again, it finds its connection closed.
     stalled.ws._socket.resume();
     await stalled.waitClosed(10_000, 'the stalled client should find its connection closed');

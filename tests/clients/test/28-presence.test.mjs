@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer } from './server.mjs';
-import { clientFactory, connect, record } from './util.mjs';
+import { clientFactory, connect, eventually, record } from './util.mjs';
 import { API_KEY, JWT_SECRET, api, deliveredTo, jwt } from './push.mjs';
 
 const server = useServer({
@@ -20,18 +20,9 @@ const presence = async (room, query = '') => {
   return { ...res.json, users: res.json.users.sort() };
 };
 
-/** Polls `check` until it returns true, or fails with `what` at the deadline. */
-async function until(check, what, ms = 5000) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (!(await check((v) => (last = v)))) {
-    if (Date.now() > deadline) assert.fail(`${what}; last seen ${JSON.stringify(last)}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 const presenceIs = (room, expected) =>
-  until(async (seen) => {
+  eventually(async (seen) => {
     const { count, userCount, users } = await presence(room);
     seen({ count, userCount, users });
     return count === expected.count && userCount === expected.userCount && JSON.stringify(users) === JSON.stringify(expected.users);
@@ -73,7 +64,7 @@ describe('presence', () => {
     const watcher = make(`${server.url}?itemId=lot:2`, { transports: ['websocket'] });
     const events = record(watcher, 'presence'); // before connecting: its own join event comes right after CONNECT
     await connect(watcher);
-    const seen = (n) => until(async () => events.length >= n, `${n} presence events expected, got ${JSON.stringify(events)}`);
+    const seen = (n) => eventually(async () => events.length >= n, `${n} presence events expected, got ${JSON.stringify(events)}`);
     await seen(1); // its own join
     const tab1 = await client('?itemId=lot:2', as('42'));
     await seen(2);

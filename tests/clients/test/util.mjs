@@ -38,6 +38,19 @@ export function once(emitter, event, timeoutMs = DEFAULT_TIMEOUT, { rejectOn = [
   });
 }
 
+/**
+ * Polls `check` (sync or async) until it returns true, or fails with `what` at the deadline; for state that has no
+ * event to wait on. `check` may call its argument with what it saw, which the failure message shows.
+ */
+export async function eventually(check, what, timeoutMs = DEFAULT_TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (!(await check((seen) => (last = seen)))) {
+    if (Date.now() > deadline) throw new Error(`${what} (within ${timeoutMs} ms); last seen ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Records every emission of `event`; returns the live array of argument arrays. */
 export function record(emitter, event) {
   const seen = [];
