@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Outcry.EngineIO;
 
 /// <summary>How a backlogged connection may shed an outbound item rather than send it.</summary>
@@ -46,7 +48,8 @@ public sealed class OutboundQueue<T>(int max, int backlog)
     // A reader waiting for the next item (polling, SSE): completed, outside the lock, by the next Enqueue or Complete.
     private TaskCompletionSource<bool>? _reader;
 
-    // Per supersede key with items queued: how many, and how many of the first of them are superseded.
+    // Per supersede key with items queued: how many, and how many of the first of them are superseded. Counts are
+    // values, so a key that comes and goes reuses its slot rather than allocating.
     private Dictionary<string, KeyedItems>? _keyed;
 
     /// <summary>Items that will be sent (superseded ones not counted).</summary>
@@ -181,11 +184,7 @@ public sealed class OutboundQueue<T>(int max, int backlog)
     private int Supersede(string key, bool backlogged)
     {
         _keyed ??= new(StringComparer.Ordinal);
-        if (!_keyed.TryGetValue(key, out var keyed))
-        {
-            _keyed[key] = keyed = new KeyedItems();
-        }
-
+        ref var keyed = ref CollectionsMarshal.GetValueRefOrAddDefault(_keyed, key, out _);
         var superseded = 0;
         if (backlogged && keyed.Queued > keyed.Superseded)
         {
@@ -202,7 +201,7 @@ public sealed class OutboundQueue<T>(int max, int backlog)
     // ones of its key).
     private bool IsSuperseded(T item)
     {
-        if (item.SupersedeKey is not { } key || _keyed is null || !_keyed.TryGetValue(key, out var keyed))
+        if (item.SupersedeKey is not { } key || _keyed is null)
         {
             if (!ReferenceEquals(item, _last))
             {
@@ -212,6 +211,7 @@ public sealed class OutboundQueue<T>(int max, int backlog)
             return false;
         }
 
+        ref var keyed = ref CollectionsMarshal.GetValueRefOrNullRef(_keyed, key);
         keyed.Queued--;
         var superseded = keyed.Superseded > 0;
         if (superseded)
@@ -231,7 +231,7 @@ public sealed class OutboundQueue<T>(int max, int backlog)
         return superseded;
     }
 
-    private sealed class KeyedItems
+    private struct KeyedItems
     {
         public int Queued;
         public int Superseded;

@@ -73,16 +73,13 @@ public readonly struct BroadcastOperator
         }
         else
         {
-            // A socket in several of the rooms gets the packet once.
-            var seen = new HashSet<SocketIoSocket>(ReferenceEqualityComparer.Instance);
-            foreach (var room in _rooms)
+            // A socket in several of the rooms gets the packet once: the first room that holds it stamps it.
+            lock (_nsp.MultiRoomBroadcast)
             {
-                foreach (var socket in _nsp.Rooms.Members(room))
+                delivery.Mark = ++_nsp.LastBroadcastMark;
+                foreach (var room in _rooms)
                 {
-                    if (seen.Add(socket))
-                    {
-                        delivery.Offer(socket);
-                    }
+                    _nsp.Rooms.ForEach(room, delivery, static (socket, d) => d.OfferOnce(socket));
                 }
             }
         }
@@ -93,6 +90,17 @@ public readonly struct BroadcastOperator
     private sealed class Delivery(EnginePacket[] packets, long position, string[] except, SocketIoSocket? exceptSocket)
     {
         public int Count;
+        public long Mark;
+
+        // Under the namespace's MultiRoomBroadcast lock.
+        public void OfferOnce(SocketIoSocket socket)
+        {
+            if (socket.BroadcastMark != Mark)
+            {
+                socket.BroadcastMark = Mark;
+                Offer(socket);
+            }
+        }
 
         public void Offer(SocketIoSocket socket)
         {

@@ -28,6 +28,14 @@ public sealed class Namespace
 
     internal RoomRegistry<SocketIoSocket> Rooms { get; } = new();
 
+    /// <summary>
+    /// Broadcasts to several rooms run one at a time, each stamping the sockets it reached with its own number
+    /// (<see cref="SocketIoSocket.BroadcastMark"/>), so a socket in several of the rooms gets the packet once.
+    /// </summary>
+    internal Lock MultiRoomBroadcast { get; } = new();
+
+    internal long LastBroadcastMark { get; set; }
+
     internal IReadOnlyList<Func<SocketIoSocket, Task>> Middlewares => _handlers.Middlewares;
 
     /// <summary>

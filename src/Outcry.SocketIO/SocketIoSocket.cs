@@ -27,6 +27,9 @@ public sealed partial class SocketIoSocket
     // All of this socket's output: the highest ordered position queued, and while a hold is open (connecting,
     // recovering, joining a room with its state), the packets that wait.
     private readonly Lock _sendGate = new();
+
+    /// <summary>The last broadcast to several rooms that reached this socket (under <see cref="Namespace.MultiRoomBroadcast"/>).</summary>
+    internal long BroadcastMark;
     private long _lastPosition;
     private readonly List<Hold> _holds = [];
     private List<(EnginePacket[] Packets, long Position)>? _held;

@@ -72,4 +72,54 @@ public class OutboundQueueTests
         Assert.Equal(["a", "close"], Drain(queue));
         Assert.False(await queue.WaitToReadAsync());
     }
+
+    [Fact]
+    public void TakeAll_MovesWhatWillBeSent_InOrder_AndTheKeyCanComeBack()
+    {
+        var queue = new OutboundQueue<Item>(max: 100, backlog: 2);
+        queue.Enqueue(new("lot1", "lot"), out _);
+        queue.Enqueue(new("bid1"), out _);
+        queue.Enqueue(new("lot2", "lot"), out _);
+        var taken = new List<Item>();
+
+        queue.TakeAll(taken);
+
+        Assert.Equal(["bid1", "lot2"], taken.Select(i => i.Name));
+        Assert.True(queue.IsEmpty);
+        Assert.Equal(0, queue.Count);
+
+        // The key's bookkeeping ended with its last item: a new one is not superseded by the old ones.
+        queue.Enqueue(new("lot3", "lot"), out var superseded);
+        Assert.Equal(0, superseded);
+        Assert.Equal(["lot3"], Drain(queue));
+    }
+
+    [Fact]
+    public async Task WaitToRead_WakesOnTheNextItem_OrOnCompletion()
+    {
+        var queue = new OutboundQueue<Item>(max: 10, backlog: 10);
+        var waiting = queue.WaitToReadAsync().AsTask();
+        Assert.False(waiting.IsCompleted);
+        queue.Enqueue(new("a"), out _);
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(["a"], Drain(queue));
+
+        var ending = queue.WaitToReadAsync().AsTask();
+        queue.Complete(null);
+        Assert.False(await ending.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task WaitToRead_IsCancellable_AndTheQueueStillWorksAfterwards()
+    {
+        var queue = new OutboundQueue<Item>(max: 10, backlog: 10);
+        using var cancel = new CancellationTokenSource();
+        var waiting = queue.WaitToReadAsync(cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        queue.Enqueue(new("a"), out _);
+        Assert.True(await queue.WaitToReadAsync());
+        Assert.Equal(["a"], Drain(queue));
+    }
 }
