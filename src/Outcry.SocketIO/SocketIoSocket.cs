@@ -13,7 +13,8 @@ public sealed partial class SocketIoSocket
 {
     private readonly SocketIoClient _client;
     private readonly Dictionary<string, Func<SocketIoArgs, Ack?, Task>> _handlers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<long, PendingAck> _pendingAcks = new();
+    // Created by the first emit with an ack: most connections never wait for one, and each idle byte counts.
+    private ConcurrentDictionary<long, PendingAck>? _pendingAcks;
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
     private Func<string, SocketIoArgs, Ack?, Task>? _fallback;
     private long _nextAckId;
@@ -58,7 +59,8 @@ public sealed partial class SocketIoSocket
     public SocketIoHandshake Handshake { get; }
 
     /// <summary>Free for the application (user id, …).</summary>
-    public ConcurrentDictionary<string, object?> Data { get; } = new(StringComparer.Ordinal);
+    /// <remarks>Sized for the few entries a connection holds (the default would take a few hundred bytes per idle connection).</remarks>
+    public ConcurrentDictionary<string, object?> Data { get; } = new(concurrencyLevel: 1, capacity: 4, StringComparer.Ordinal);
 
     public bool Connected => Volatile.Read(ref _connected) == 1;
 
@@ -137,10 +139,13 @@ public sealed partial class SocketIoSocket
     {
         var id = Interlocked.Increment(ref _nextAckId) - 1;
         var pending = new PendingAck(this, id);
-        _pendingAcks[id] = pending;
+        var pendingAcks = Volatile.Read(ref _pendingAcks)
+            ?? Interlocked.CompareExchange(ref _pendingAcks, new ConcurrentDictionary<long, PendingAck>(concurrencyLevel: 1, capacity: 4), null)
+            ?? _pendingAcks;
+        pendingAcks[id] = pending;
         if (!Connected || !Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
         {
-            _pendingAcks.TryRemove(id, out _);
+            pendingAcks.TryRemove(id, out _);
             return Task.FromException<SocketIoArgs>(new InvalidOperationException("The socket is disconnected."));
         }
 
@@ -383,7 +388,7 @@ public sealed partial class SocketIoSocket
                 OnEvent(packet);
                 break;
             case PacketType.Ack or PacketType.BinaryAck:
-                if (_pendingAcks.TryRemove(packet.AckId, out var pending))
+                if (Volatile.Read(ref _pendingAcks) is { } pendingAcks && pendingAcks.TryRemove(packet.AckId, out var pending))
                 {
                     pending.Complete(new SocketIoArgs(packet.Data, 0, packet.Attachments));
                 }
@@ -431,12 +436,15 @@ public sealed partial class SocketIoSocket
 
         Namespace.Remove(this);
         _client.Remove(this);
-        foreach (var pending in _pendingAcks.Values)
+        if (Volatile.Read(ref _pendingAcks) is { } waiting)
         {
-            pending.Fail(new InvalidOperationException("The socket disconnected before acknowledging: " + reason));
-        }
+            foreach (var pending in waiting.Values)
+            {
+                pending.Fail(new InvalidOperationException("The socket disconnected before acknowledging: " + reason));
+            }
 
-        _pendingAcks.Clear();
+            waiting.Clear();
+        }
         try
         {
             Disconnected?.Invoke(this, reason);
@@ -540,7 +548,7 @@ public sealed partial class SocketIoSocket
 
         private void OnTimeout()
         {
-            socket._pendingAcks.TryRemove(id, out _);
+            socket._pendingAcks?.TryRemove(id, out _);
             _timer?.Dispose();
             _completion.TrySetException(new TimeoutException("The client did not acknowledge in time."));
         }

@@ -65,7 +65,8 @@ internal static class Report
     private static string Ratio(double? outcry, double? peer) =>
         outcry is { } o && peer is { } p && p != 0 ? (o / p).ToString("N2", CultureInfo.InvariantCulture) + "×" : "—";
 
-    // p99 latency (ms) of the rooms scenario against the number of connections, one line per server.
+    // p99 latency (ms) of the rooms scenario against the number of connections, one line per server. The latency axis
+    // is logarithmic, one tick per decade: the servers lie orders of magnitude apart.
     private static string Chart(List<JsonElement> curve)
     {
         const int width = 640, height = 360, left = 60, right = 150, top = 30, bottom = 50;
@@ -74,18 +75,24 @@ internal static class Report
             .OrderBy(p => p.X).ToList());
         var all = points.Values.SelectMany(p => p).ToList();
         var maxX = all.Count > 0 ? all.Max(p => p.X) : 1;
-        var maxY = all.Count > 0 ? Math.Max(1, all.Max(p => p.Y)) : 1;
+        var lowDecade = all.Count > 0 ? Math.Floor(Math.Log10(Math.Max(0.1, all.Min(p => p.Y)))) : 0;
+        var highDecade = all.Count > 0 ? Math.Max(lowDecade + 1, Math.Ceiling(Math.Log10(Math.Max(0.1, all.Max(p => p.Y))))) : 1;
         string X(double x) => (left + (x / maxX * (width - left - right))).ToString("F1", CultureInfo.InvariantCulture);
-        string Y(double y) => (height - bottom - (y / maxY * (height - top - bottom))).ToString("F1", CultureInfo.InvariantCulture);
+        string Y(double y) => (height - bottom - ((Math.Log10(Math.Max(0.1, y)) - lowDecade) / (highDecade - lowDecade) * (height - top - bottom))).ToString("F1", CultureInfo.InvariantCulture);
         var colors = new Dictionary<string, string> { ["outcry"] = "#c0392b", ["socketio"] = "#2c3e50", ["signalr"] = "#2980b9" };
         var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">""");
-        svg.Append(CultureInfo.InvariantCulture, $"""<rect width="{width}" height="{height}" fill="white"/><text x="{left}" y="18" font-size="14">p99 latency (ms) against connections — rooms scenario</text>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<rect width="{width}" height="{height}" fill="white"/><text x="{left}" y="18" font-size="14">p99 latency (ms, log scale) against connections — rooms scenario</text>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#888"/>""");
+        for (var decade = lowDecade; decade <= highDecade; decade++)
+        {
+            var y = Math.Pow(10, decade);
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{left - 6}" y="{Y(y)}" text-anchor="end">{y:#,0.#}</text><line x1="{left}" y1="{Y(y)}" x2="{width - right}" y2="{Y(y)}" stroke="#eee"/>""");
+        }
+
         for (var i = 0; i <= 4; i++)
         {
-            var y = maxY * i / 4;
             var x = maxX * i / 4;
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{left - 6}" y="{Y(y)}" text-anchor="end">{y:N0}</text><text x="{X(x)}" y="{height - bottom + 16}" text-anchor="middle">{x:N0}</text>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(x)}" y="{height - bottom + 16}" text-anchor="middle">{x:N0}</text>""");
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">connections</text>""");
