@@ -31,11 +31,11 @@ internal sealed class WebSocketWriter
 
     public WebSocketWriter(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, CancellationTokenSource readCancel, Action abort)
     {
-        _abort = abort;
         _session = session;
         _webSocket = webSocket;
         _stream = stream;
         _readCancel = readCancel;
+        _abort = abort;
     }
 
     /// <summary>Completes once the close frame went out (or the connection failed): nothing more will be written.</summary>
@@ -64,8 +64,7 @@ internal sealed class WebSocketWriter
         {
             Volatile.Write(ref _state, Done);
             _abort();
-            CancelRead();
-            _completion.TrySetResult();
+            Stop();
         }
     }
 
@@ -214,8 +213,8 @@ internal sealed class WebSocketWriter
             return EndTurnAfterAsync(write);
         }
 
-        // The WebSocket is writing a control frame: wait for it.
-        return TakeTurnThenWriteAsync(bytes);
+        // The WebSocket is writing a control frame: the stream's own write waits for it.
+        return _stream.WriteAsync(bytes);
     }
 
     private void Close()
@@ -237,12 +236,6 @@ internal sealed class WebSocketWriter
         }
     }
 
-    private async ValueTask TakeTurnThenWriteAsync(ReadOnlyMemory<byte> bytes)
-    {
-        await _stream.TakeTurnAsync().ConfigureAwait(false);
-        await EndTurnAfterAsync(_stream.WriteInTurnAsync(bytes)).ConfigureAwait(false);
-    }
-
     // Over WebSocket the reference server closes with a close frame, no "1" packet.
     private async Task CloseAsync()
     {
@@ -261,6 +254,7 @@ internal sealed class WebSocketWriter
     // Whatever went wrong, the lane thread must go on serving the other connections.
     private void Fail(Exception e)
     {
+        // Done first, so that the close marker Close queues is not written to a failed connection.
         Volatile.Write(ref _state, Done);
         if (e is not (OperationCanceledException or WebSocketException or IOException or ObjectDisposedException))
         {
@@ -268,12 +262,13 @@ internal sealed class WebSocketWriter
         }
 
         _session.Close("transport error");
-        CancelRead();
-        _completion.TrySetResult();
+        Stop();
     }
 
-    private void CancelRead()
+    // Nothing more will be written: the reader stops too.
+    private void Stop()
     {
+        Volatile.Write(ref _state, Done);
         try
         {
             _readCancel.Cancel();
@@ -281,5 +276,7 @@ internal sealed class WebSocketWriter
         catch (ObjectDisposedException)
         {
         }
+
+        _completion.TrySetResult();
     }
 }

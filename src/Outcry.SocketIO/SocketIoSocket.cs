@@ -28,12 +28,12 @@ public sealed partial class SocketIoSocket
     // All of this socket's output: the highest ordered position queued, and while a hold is open (connecting,
     // recovering, joining a room with its state), the packets that wait.
     private readonly Lock _sendGate = new();
-
-    /// <summary>The last broadcast to several rooms that reached this socket (under <see cref="Namespace.MultiRoomBroadcast"/>).</summary>
-    internal long BroadcastMark;
     private long _lastPosition;
     private readonly List<Hold> _holds = [];
     private List<(EnginePacket[] Packets, long Position)>? _held;
+
+    /// <summary>The last broadcast to several rooms that reached this socket (under <see cref="Namespace.MultiRoomBroadcast"/>).</summary>
+    internal long BroadcastMark;
 
     internal SocketIoSocket(Namespace nsp, SocketIoClient client, SocketIoHandshake handshake, string? id = null, string? pid = null)
     {
@@ -139,9 +139,7 @@ public sealed partial class SocketIoSocket
     {
         var id = Interlocked.Increment(ref _nextAckId) - 1;
         var pending = new PendingAck(this, id);
-        var pendingAcks = Volatile.Read(ref _pendingAcks)
-            ?? Interlocked.CompareExchange(ref _pendingAcks, new ConcurrentDictionary<long, PendingAck>(concurrencyLevel: 1, capacity: 4), null)
-            ?? _pendingAcks;
+        var pendingAcks = LazyInitializer.EnsureInitialized(ref _pendingAcks, static () => new(concurrencyLevel: 1, capacity: 4));
         pendingAcks[id] = pending;
         if (!Connected || !Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
         {
@@ -445,6 +443,7 @@ public sealed partial class SocketIoSocket
 
             waiting.Clear();
         }
+
         try
         {
             Disconnected?.Invoke(this, reason);

@@ -16,15 +16,16 @@ internal static class PushEndpoints
 
     public static IEndpointRouteBuilder MapPushEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/pub", PublishAsync);
-        endpoints.MapPost("/pub/all", PublishAllAsync);
+        endpoints.MapPost("/pub", (HttpRequest request, IHubContext<PushHub> hub) => PublishAsync(request, hub, toRoom: true));
+        endpoints.MapPost("/pub/all", (HttpRequest request, IHubContext<PushHub> hub) => PublishAsync(request, hub, toRoom: false));
         endpoints.MapPost("/pub/batch", PublishBatchAsync);
         endpoints.MapGet("/gc", CollectGarbage);
         endpoints.MapGet("/healthz", () => Ok);
         return endpoints;
     }
 
-    private static async Task<IResult> PublishAsync(HttpRequest request, IHubContext<PushHub> hub)
+    // One publication, to its room (/pub) or to every connection (/pub/all).
+    private static async Task<IResult> PublishAsync(HttpRequest request, IHubContext<PushHub> hub, bool toRoom)
     {
         (JsonElement body, IResult? failure) = await ReadJsonAsync(request);
         if (failure is not null)
@@ -32,29 +33,13 @@ internal static class PushEndpoints
             return failure;
         }
 
-        if (!Publication.TryParse(body, withRoom: true, out Publication publication, out string error))
+        if (!Publication.TryParse(body, withRoom: toRoom, out Publication publication, out string error))
         {
             return BadRequest(error);
         }
 
-        await hub.Clients.Group(publication.Room!).SendAsync(publication.Channel, publication.Message, request.HttpContext.RequestAborted);
-        return Ok;
-    }
-
-    private static async Task<IResult> PublishAllAsync(HttpRequest request, IHubContext<PushHub> hub)
-    {
-        (JsonElement body, IResult? failure) = await ReadJsonAsync(request);
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        if (!Publication.TryParse(body, withRoom: false, out Publication publication, out string error))
-        {
-            return BadRequest(error);
-        }
-
-        await hub.Clients.All.SendAsync(publication.Channel, publication.Message, request.HttpContext.RequestAborted);
+        IClientProxy clients = toRoom ? hub.Clients.Group(publication.Room!) : hub.Clients.All;
+        await clients.SendAsync(publication.Channel, publication.Message, request.HttpContext.RequestAborted);
         return Ok;
     }
 

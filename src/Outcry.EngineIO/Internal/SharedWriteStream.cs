@@ -22,8 +22,6 @@ internal sealed class SharedWriteStream(Stream inner) : Stream
     /// <summary>Takes the turn if it is free, without waiting.</summary>
     public bool TryTakeTurn() => _turn.Wait(0);
 
-    public Task TakeTurnAsync() => _turn.WaitAsync();
-
     public void EndTurn() => _turn.Release();
 
     /// <summary>Writes while holding the turn; the bytes must stay unchanged until the write completes.</summary>
