@@ -8,13 +8,30 @@ namespace Outcry.EngineIO;
 public sealed class EngineHandshake
 {
     public EngineHandshake(HttpContext context, DateTimeOffset issued)
+        : this(
+            context.Request.Query,
+            new Dictionary<string, StringValues>(context.Request.Headers, StringComparer.OrdinalIgnoreCase),
+            context.Connection.RemoteIpAddress,
+            context.Request.Path + context.Request.QueryString,
+            context.Request.IsHttps,
+            issued)
     {
-        var request = context.Request;
-        Query = request.Query.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        Headers = new Dictionary<string, StringValues>(request.Headers, StringComparer.OrdinalIgnoreCase);
-        RemoteAddress = context.Connection.RemoteIpAddress;
-        Url = request.Path + request.QueryString;
-        Secure = request.IsHttps;
+    }
+
+    /// <summary>From a request read below the HTTP layer (<see cref="DirectWebSockets"/>).</summary>
+    internal EngineHandshake(
+        IEnumerable<KeyValuePair<string, StringValues>> query,
+        Dictionary<string, StringValues> headers,
+        IPAddress? remoteAddress,
+        string url,
+        bool secure,
+        DateTimeOffset issued)
+    {
+        Query = query.ToDictionary(p => Shared(p.Key), p => p.Value.Count == 1 ? new StringValues(Shared(p.Value[0]!)) : p.Value, StringComparer.Ordinal);
+        Headers = headers;
+        RemoteAddress = remoteAddress;
+        Url = url;
+        Secure = secure;
         Issued = issued;
     }
 
@@ -29,4 +46,8 @@ public sealed class EngineHandshake
     public bool Secure { get; }
 
     public DateTimeOffset Issued { get; }
+
+    // Kept for the session's life: "EIO", "4", "transport", "websocket" are literals of this code, so every session
+    // can share the interned instance instead of holding copies.
+    private static string Shared(string text) => string.IsInterned(text) ?? text;
 }

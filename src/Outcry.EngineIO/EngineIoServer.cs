@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
 using Outcry.EngineIO.Internal;
 
 namespace Outcry.EngineIO;
@@ -100,10 +104,7 @@ public sealed partial class EngineIoServer
             }
 
             var (webSocket, stream) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
-            using (webSocket)
-            {
-                await session.UpgradeAsync(webSocket, stream, context.Abort).ConfigureAwait(false);
-            }
+            await UpgradeAsync(session, webSocket, stream, context.Abort).ConfigureAwait(false);
 
             return;
         }
@@ -150,24 +151,79 @@ public sealed partial class EngineIoServer
         }
 
         var handshake = new EngineHandshake(context, Time.GetUtcNow());
+        if (transport == "websocket")
+        {
+            var (webSocket, stream) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+            await RunWebSocketSessionAsync(handshake, webSocket, stream, context.Abort).ConfigureAwait(false);
+            return;
+        }
+
+        await OpenSession(handshake, webSocket: false).HandlePollAsync(context).ConfigureAwait(false);
+    }
+
+    private EngineSocket OpenSession(EngineHandshake handshake, bool webSocket)
+    {
         var id = NewSessionId();
-        var useWebSocket = transport == "websocket";
-        var (webSocket, stream) = useWebSocket ? await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false) : default;
-        var session = new EngineSocket(this, id, handshake, useWebSocket);
+        var session = new EngineSocket(this, id, handshake, webSocket);
         _sessions[id] = session;
         Interlocked.Increment(ref Metrics.Handshakes);
-        LogOpened(id, transport);
+        LogOpened(id, webSocket ? "websocket" : "polling");
         session.Open();
-        if (webSocket is not null)
+        return session;
+    }
+
+    // The session disposes the WebSocket when it ends. Not awaited here: an idle connection's chain of suspended
+    // methods is memory per connection.
+    private Task RunWebSocketSessionAsync(EngineHandshake handshake, WebSocket webSocket, SharedWriteStream stream, Action abort) =>
+        OpenSession(handshake, webSocket: true).RunWebSocketAsync(webSocket, stream, abort);
+
+    /// <summary>
+    /// Whether a WebSocket request read below the HTTP layer is one this server serves there: a new WebSocket session
+    /// (then <paramref name="handshake"/> is set), or the upgrade of a live polling session (<paramref name="session"/>),
+    /// by a permitted origin. Everything else, errors included, goes to <see cref="HandleRequestAsync"/>, which answers it.
+    /// </summary>
+    internal bool CanServeDirect(UpgradeRequest request, IPAddress? remote, bool secure, out EngineHandshake? handshake, out EngineSocket? session)
+    {
+        handshake = null;
+        session = null;
+        if (request.Headers.TryGetValue("Origin", out var origin) && !IsOriginAllowed(origin.ToString()))
         {
-            using (webSocket)
-            {
-                await session.RunWebSocketAsync(webSocket, stream!, context.Abort).ConfigureAwait(false);
-            }
+            return false;
         }
-        else
+
+        var query = QueryHelpers.ParseQuery(request.QueryString);
+        if (query.GetValueOrDefault("transport") != "websocket" || !Options.Transports.Contains("websocket"))
         {
-            await session.HandlePollAsync(context).ConfigureAwait(false);
+            return false;
+        }
+
+        var sid = query.GetValueOrDefault("sid").ToString();
+        if (sid.Length > 0)
+        {
+            return Options.AllowUpgrades && _sessions.TryGetValue(sid, out session) && session.CheckAlive();
+        }
+
+        if (query.GetValueOrDefault("EIO") != "4")
+        {
+            return false;
+        }
+
+        handshake = new EngineHandshake(query, request.Headers, remote, request.Target, secure, Time.GetUtcNow());
+        return true;
+    }
+
+    /// <summary>Serves what <see cref="CanServeDirect"/> admitted over <paramref name="connection"/>, once the 101 answer is sent.</summary>
+    internal Task ServeDirectAsync(EngineHandshake? handshake, EngineSocket? session, Stream connection, Action abort)
+    {
+        var (webSocket, stream) = WebSocketAcceptor.Open(connection);
+        return session is not null ? UpgradeAsync(session, webSocket, stream, abort) : RunWebSocketSessionAsync(handshake!, webSocket, stream, abort);
+    }
+
+    private static async Task UpgradeAsync(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, Action abort)
+    {
+        using (webSocket)
+        {
+            await session.UpgradeAsync(webSocket, stream, abort).ConfigureAwait(false);
         }
     }
 
@@ -184,12 +240,13 @@ public sealed partial class EngineIoServer
     public bool ApplyCors(HttpContext context)
     {
         var origin = context.Request.Headers.Origin.ToString();
-        var allowed = Options.AllowedOrigins;
-        var any = allowed.Count == 0 || allowed.Contains("*");
-        if (origin.Length > 0 && !any && !allowed.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        if (!IsOriginAllowed(origin))
         {
             return false;
         }
+
+        var allowed = Options.AllowedOrigins;
+        var any = allowed.Count == 0 || allowed.Contains("*");
 
         var headers = context.Response.Headers;
         if (origin.Length > 0)
@@ -217,6 +274,12 @@ public sealed partial class EngineIoServer
         }
 
         return true;
+    }
+
+    private bool IsOriginAllowed(string origin)
+    {
+        var allowed = Options.AllowedOrigins;
+        return origin.Length == 0 || allowed.Count == 0 || allowed.Contains("*") || allowed.Contains(origin, StringComparer.OrdinalIgnoreCase);
     }
 
     private Task RejectAsync(HttpContext context, EngineIoError error, string detail)

@@ -11,10 +11,11 @@ public sealed partial class EngineSocket
     /// <summary>
     /// Runs the session over <paramref name="webSocket"/> until either side closes it: the socket reads here, and a
     /// <see cref="WebSocketWriter"/> writes through <paramref name="stream"/>. <paramref name="abort"/> drops the
-    /// connection when the writer cannot finish (a client that stopped reading).
+    /// connection when the writer cannot finish (a client that stopped reading). Disposes the WebSocket at the end.
     /// </summary>
     internal async Task RunWebSocketAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
     {
+        using var owned = webSocket;
         using var readCancel = new CancellationTokenSource();
         var writer = new WebSocketWriter(this, webSocket, stream, readCancel, abort);
         Volatile.Write(ref _writer, writer);
@@ -133,7 +134,9 @@ public sealed partial class EngineSocket
         {
             while (true)
             {
-                var frame = await ReceiveFrameAsync(webSocket, _server.Options.MaxHttpBufferSize, cancel).ConfigureAwait(false);
+                // An idle connection waits here, on a zero-byte read: no buffer, and no further method suspended.
+                var first = await webSocket.ReceiveAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
+                var frame = await ReadFrameAsync(webSocket, first, _server.Options.MaxHttpBufferSize, cancel).ConfigureAwait(false);
                 if (frame is null)
                 {
                     return "transport close";
@@ -197,8 +200,14 @@ public sealed partial class EngineSocket
     /// <summary>Receives one whole message, enforcing <paramref name="max"/> while reading. Null on a close frame.</summary>
     private static async Task<WebSocketFrame?> ReceiveFrameAsync(WebSocket webSocket, int max, CancellationToken cancel)
     {
-        // A zero-byte read waits for the next frame without holding a buffer: idle connections cost no buffer.
+        // A zero-byte read waits for the next frame without holding a buffer.
         var first = await webSocket.ReceiveAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
+        return await ReadFrameAsync(webSocket, first, max, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>The rest of the message whose arrival <paramref name="first"/> (a zero-byte read's result) announced.</summary>
+    private static async ValueTask<WebSocketFrame?> ReadFrameAsync(WebSocket webSocket, ValueWebSocketReceiveResult first, int max, CancellationToken cancel)
+    {
         if (first.MessageType == WebSocketMessageType.Close)
         {
             return null;

@@ -126,10 +126,28 @@ public static partial class OutcryHost
         return app;
     }
 
-    /// <summary>Maps an Engine.IO endpoint at <paramref name="path"/> (every method, the path and anything under it).</summary>
+    /// <summary>
+    /// Maps an Engine.IO endpoint at <paramref name="path"/> (every method, the path and anything under it), and serves
+    /// its WebSocket connections below the HTTP layer when the host uses <see cref="UseDirectWebSockets"/>.
+    /// </summary>
     public static void MapEngineIo(IEndpointRouteBuilder endpoints, string path, EngineIoServer engine)
     {
         endpoints.Map(path + "/{**rest}", engine.HandleRequestAsync);
+        endpoints.ServiceProvider.GetService<DirectWebSockets>()?.Add(path, engine);
+    }
+
+    /// <summary>
+    /// Serves the WebSocket connections of the Engine.IO endpoints mapped later (<see cref="MapEngineIo"/>) below
+    /// Kestrel's HTTP layer, on every endpoint Kestrel listens on: less memory per connection and a cheaper handshake
+    /// (<see cref="DirectWebSockets"/>). Other requests are untouched. Connections over TLS reach it encrypted and so
+    /// take the HTTP path.
+    /// </summary>
+    public static IWebHostBuilder UseDirectWebSockets(this IWebHostBuilder host)
+    {
+        var direct = new DirectWebSockets();
+        host.ConfigureServices(services => services.AddSingleton(direct));
+        host.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection => direct.OnConnectionAsync(connection, next))));
+        return host;
     }
 
     [LoggerMessage(1001, LogLevel.Warning, "Outcry:ApiKey is not set: the HTTP API and trusted sockets serve loopback callers only. Set a key before exposing this port.")]

@@ -18,6 +18,12 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://localhost:3000");
 }
 
+// As in Outcry.Server; tests/clients also run with it off (--Outcry:DirectWebSockets=false) to cover the HTTP path.
+if (builder.Configuration.GetValue("Outcry:DirectWebSockets", true))
+{
+    builder.WebHost.UseDirectWebSockets();
+}
+
 var app = builder.Build();
 app.UseWebSockets();
 

@@ -33,12 +33,22 @@ internal static class WebSocketAcceptor
             opaque = await upgrade.UpgradeAsync().ConfigureAwait(false);
         }
 
+        return Open(opaque);
+    }
+
+    /// <summary>The server's WebSocket over a connection whose upgrade is answered.</summary>
+    public static (WebSocket Socket, SharedWriteStream Stream) Open(Stream opaque)
+    {
         var stream = new SharedWriteStream(opaque);
 
         // Engine.IO has its own heartbeat; no WebSocket-level pings.
         var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
         return (socket, stream);
     }
+
+    /// <summary>The whole 101 answer to an HTTP/1.1 upgrade with <paramref name="key"/>, for a connection served below the HTTP layer.</summary>
+    public static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(key)}\r\n\r\n");
 
     // SHA-1 is what RFC 6455 prescribes for Sec-WebSocket-Accept; it protects nothing here.
 #pragma warning disable CA5350

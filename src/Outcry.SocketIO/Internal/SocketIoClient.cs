@@ -9,8 +9,10 @@ namespace Outcry.SocketIO.Internal;
 internal sealed class SocketIoClient
 {
     private readonly Dictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _connecting = new(StringComparer.Ordinal);
-    private readonly ITimer _connectTimer;
+    private ITimer? _connectTimer;
+
+    // Namespaces whose CONNECT is being decided; only while one is (an idle connection holds no set).
+    private HashSet<string>? _connecting;
     private SocketIoPacket? _reconstructing;
 
     public SocketIoClient(SocketIoServer server, EngineSocket engine)
@@ -75,7 +77,7 @@ internal sealed class SocketIoClient
 
     public void OnClose(string reason)
     {
-        _connectTimer.Dispose();
+        Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
         SocketIoSocket[] sockets;
         lock (_sockets)
         {
@@ -115,7 +117,7 @@ internal sealed class SocketIoClient
         SocketIoSocket? socket;
         lock (_sockets)
         {
-            joined = _sockets.TryGetValue(packet.Namespace, out socket) || _connecting.Contains(packet.Namespace);
+            joined = _sockets.TryGetValue(packet.Namespace, out socket) || _connecting?.Contains(packet.Namespace) == true;
         }
 
         if (packet.Type == PacketType.Connect && !joined)
@@ -137,7 +139,7 @@ internal sealed class SocketIoClient
         var name = packet.Namespace;
         lock (_sockets)
         {
-            _connecting.Add(name);
+            (_connecting ??= new(StringComparer.Ordinal)).Add(name);
         }
 
         try
@@ -181,7 +183,11 @@ internal sealed class SocketIoClient
         {
             lock (_sockets)
             {
-                _connecting.Remove(name);
+                _connecting!.Remove(name);
+                if (_connecting.Count == 0)
+                {
+                    _connecting = null;
+                }
             }
         }
     }
@@ -203,7 +209,8 @@ internal sealed class SocketIoClient
             _sockets[socket.Namespace.Name] = socket;
         }
 
-        _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Only the first CONNECT is timed (as socket.io): the timer is done for good, and let go.
+        Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
         socket.Namespace.Add(socket);
         Engine.Send(PacketEncoder.Connect(socket.Namespace.Name, socket.Id, socket.Pid));
         socket.ReleaseHeld(hold, []);
