@@ -43,7 +43,8 @@ public sealed class DirectWebSockets
             return;
         }
 
-        await connection.Transport.Output.WriteAsync(WebSocketAcceptor.SwitchingProtocols(a.Key), connection.ConnectionClosed).ConfigureAwait(false);
+        // No cancellation: a client gone meanwhile makes the write a no-op, and the WebSocket then reads the end.
+        await connection.Transport.Output.WriteAsync(WebSocketAcceptor.SwitchingProtocols(a.Key)).ConfigureAwait(false);
         await a.Server.ServeDirectAsync(a.Handshake, a.Session, new DuplexPipeStream(connection.Transport), connection.Abort).ConfigureAwait(false);
     }
 
@@ -63,8 +64,9 @@ public sealed class DirectWebSockets
                 {
                     result = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException or IOException)
                 {
+                    // Too slow, or reset: Kestrel's HTTP layer meets the same and deals with it as it always does.
                     return null;
                 }
 
