@@ -29,7 +29,7 @@ public sealed class DirectWebSockets
     {
         lock (_addLock)
         {
-            _endpoints = [.. _endpoints, new Endpoint(path.TrimEnd('/') + "/", server)];
+            _endpoints = [.. _endpoints, new Endpoint(UpgradeRequest.Prefix(path.TrimEnd('/') + "/"), server)];
         }
     }
 
@@ -97,7 +97,7 @@ public sealed class DirectWebSockets
         var verdict = UpgradeRequest.Verdict.NotOurs;
         foreach (var endpoint in endpoints)
         {
-            switch (UpgradeRequest.TryRead(data, endpoint.Path, out var request))
+            switch (UpgradeRequest.TryRead(data, endpoint.Prefix, out var request))
             {
                 case UpgradeRequest.Verdict.Ours:
                     var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
@@ -117,7 +117,8 @@ public sealed class DirectWebSockets
         return (verdict, null);
     }
 
-    private sealed record Endpoint(string Path, EngineIoServer Server);
+    // Prefix: what a request served here begins with (UpgradeRequest.Prefix), encoded once.
+    private sealed record Endpoint(byte[] Prefix, EngineIoServer Server);
 
     // Length: the request's bytes, consumed once admitted.
     private readonly record struct Admitted(EngineIoServer Server, string Key, int Length, EngineHandshake? Handshake, EngineSocket? Session);

@@ -6,7 +6,7 @@ namespace Outcry.EngineIO.Tests;
 
 public class UpgradeRequestTests
 {
-    private const string Path = "/socket.io/";
+    private static readonly byte[] Prefix = UpgradeRequest.Prefix("/socket.io/");
     private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
 
     private static string Upgrade(string target = "/socket.io/?EIO=4&transport=websocket", string extra = "") =>
@@ -14,7 +14,7 @@ public class UpgradeRequestTests
         + $"Sec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n";
 
     private static Verdict Read(string text, out UpgradeRequest? request) =>
-        UpgradeRequest.TryRead(Encoding.Latin1.GetBytes(text), Path, out request);
+        UpgradeRequest.TryRead(Encoding.Latin1.GetBytes(text), Prefix, out request);
 
     [Fact]
     public void ACleanUpgrade_IsOurs_WithTargetHeadersAndLength()

@@ -61,17 +61,24 @@ internal sealed class UpgradeRequest
 
     public string WebSocketKey => Headers["Sec-WebSocket-Key"].ToString();
 
+    /// <summary>What a request for <paramref name="path"/> with a query begins with: <c>GET /socket.io/?</c>.</summary>
+    public static byte[] Prefix(string path) => Encoding.ASCII.GetBytes($"GET {path}?");
+
     /// <summary>
-    /// Reads <paramref name="data"/>, the connection's first bytes, as a <c>GET</c> of <paramref name="path"/> with a
-    /// query (<c>GET /socket.io/?…</c>) asking for a WebSocket.
+    /// Reads <paramref name="data"/>, the connection's first bytes, as a request that begins with
+    /// <paramref name="prefix"/> (<see cref="Prefix"/>) and asks for a WebSocket.
     /// </summary>
-    public static Verdict TryRead(ReadOnlySpan<byte> data, string path, out UpgradeRequest? request)
+    public static Verdict TryRead(ReadOnlySpan<byte> data, ReadOnlySpan<byte> prefix, out UpgradeRequest? request)
     {
         request = null;
-        var start = PrefixMatch(data, path);
-        if (start != Verdict.Ours)
+        if (data.Length < prefix.Length)
         {
-            return start;
+            return prefix.StartsWith(data) ? Verdict.NeedMore : Verdict.NotOurs;
+        }
+
+        if (!data.StartsWith(prefix))
+        {
+            return Verdict.NotOurs;
         }
 
         var end = data.IndexOf("\r\n\r\n"u8);
@@ -113,7 +120,7 @@ internal sealed class UpgradeRequest
         }
 
         var targetText = Encoding.ASCII.GetString(target);
-        request = new UpgradeRequest(targetText, path.Length, headers, end + 4);
+        request = new UpgradeRequest(targetText, prefix.Length - "GET ?".Length, headers, end + 4);
         return Verdict.Ours;
     }
 
@@ -132,21 +139,6 @@ internal sealed class UpgradeRequest
         scratch ??= ArrayPool<byte>.Shared.Rent(MaxHeaderBytes);
         buffer.Slice(0, length).CopyTo(scratch);
         return scratch.AsSpan(0, length);
-    }
-
-    // "GET " + path + "?": Ours once all of it is there, NeedMore while what arrived is a beginning of it.
-    private static Verdict PrefixMatch(ReadOnlySpan<byte> data, string path)
-    {
-        Span<byte> prefix = stackalloc byte[path.Length + 5];
-        "GET "u8.CopyTo(prefix);
-        Encoding.ASCII.GetBytes(path, prefix[4..]);
-        prefix[^1] = (byte)'?';
-        if (data.Length < prefix.Length)
-        {
-            return prefix.StartsWith(data) ? Verdict.NeedMore : Verdict.NotOurs;
-        }
-
-        return data.StartsWith(prefix) ? Verdict.Ours : Verdict.NotOurs;
     }
 
     // name ":" OWS value OWS (RFC 9110 §5); obsolete line folding, bare CR/LF and non-ASCII are left to Kestrel.

@@ -120,10 +120,15 @@ function textFrame(text) {
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
 }
 
-async function openRaw(url) {
+/** Opens a raw connection for `use`, and closes it afterwards whatever happened. */
+async function withRaw(url, use) {
   const connection = new RawConnection(url);
-  await connection.ready;
-  return connection;
+  try {
+    await connection.ready;
+    return await use(connection);
+  } finally {
+    connection.end();
+  }
 }
 
 async function assertOpened(connection) {
@@ -136,6 +141,18 @@ async function assertOpened(connection) {
   return answer;
 }
 
+/** The official client echoes over WebSocket, and over polling that then upgrades to WebSocket. */
+function servesTheOfficialClient(server) {
+  const make = clientFactory();
+  for (const [name, opts] of Object.entries({ websocket: TRANSPORTS.websocket, 'polling then upgrade': {} })) {
+    it(`serves the official client (${name})`, async () => {
+      const { socket } = await connected(make, server.url, opts);
+      assert.deepEqual(await echo(socket, ['echoed', { n: 1 }]), ['echoed', { n: 1 }]);
+      await eventually(() => socket.io.engine.transport.name === 'websocket', 'the upgrade to WebSocket');
+    });
+  }
+}
+
 const ENGINE = '/engine.io/?EIO=4&transport=websocket';
 // Kestrel names itself in the answers of its HTTP layer; a direct answer carries only the upgrade's own headers.
 const FROM_KESTREL = /\r\nServer: Kestrel/i;
@@ -144,8 +161,7 @@ describe('WebSockets served below the HTTP layer (the default)', () => {
   const server = useServer();
 
   it('answers an upgrade that arrives in pieces, without the HTTP layer', async () => {
-    const connection = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (connection) => {
       const request = upgradeRequest(ENGINE);
       // Pauses shape the input into several TCP segments; nothing waits on them for a result.
       const cuts = [0, 5, 30, request.length - 10, request.length];
@@ -155,25 +171,19 @@ describe('WebSockets served below the HTTP layer (the default)', () => {
       }
       const answer = await assertOpened(connection);
       assert.doesNotMatch(answer.head, FROM_KESTREL);
-    } finally {
-      connection.end();
-    }
+    });
   });
 
   it('keeps the bytes that follow the request for the WebSocket', async () => {
-    const connection = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (connection) => {
       await connection.write(Buffer.concat([upgradeRequest(ENGINE), textFrame('4right behind the request')]));
       await assertOpened(connection);
       assert.deepEqual(await connection.frame(), { opcode: 1, payload: '4right behind the request' });
-    } finally {
-      connection.end();
-    }
+    });
   });
 
   it('hands any other first request to the HTTP layer unread, and the connection stays usable', async () => {
-    const connection = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (connection) => {
       await connection.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       const health = await connection.response();
       assert.equal(health.status, 200);
@@ -183,64 +193,39 @@ describe('WebSockets served below the HTTP layer (the default)', () => {
       await connection.write(upgradeRequest(ENGINE));
       const answer = await assertOpened(connection);
       assert.match(answer.head, FROM_KESTREL);
-    } finally {
-      connection.end();
-    }
+    });
   });
 
   it('leaves an upgrade it does not serve to the HTTP endpoint, which answers it as always', async () => {
-    const connection = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (connection) => {
       await connection.write(upgradeRequest('/engine.io/?EIO=3&transport=websocket'));
       const answer = await connection.response();
       assert.equal(answer.status, 400);
       assert.equal(answer.body, JSON.stringify({ code: 5, message: 'Unsupported protocol version' }));
-    } finally {
-      connection.end();
-    }
+    });
 
     // An unknown session: accepted, then closed, as the reference server does.
-    const unknown = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (unknown) => {
       await unknown.write(upgradeRequest('/engine.io/?EIO=4&transport=websocket&sid=nosuchsessionxxxxxxx'));
       assert.equal((await unknown.response()).status, 101);
       assert.equal((await unknown.frame()).opcode, 8);
-    } finally {
-      unknown.end();
-    }
+    });
   });
 
-  it('serves the official client over WebSocket and over polling upgraded to WebSocket', async () => {
-    const make = clientFactory();
-    for (const opts of [TRANSPORTS.websocket, {}]) {
-      const { socket } = await connected(make, server.url, opts);
-      assert.deepEqual(await echo(socket, ['direct', { n: 1 }]), ['direct', { n: 1 }]);
-      socket.disconnect();
-    }
-  });
+  servesTheOfficialClient(server);
 });
 
 describe('WebSockets through the HTTP layer (Outcry:DirectWebSockets=false)', () => {
   const server = useServer({ args: ['--Outcry:DirectWebSockets=false'] });
-  const make = clientFactory();
 
   it('answers a raw upgrade from the HTTP layer', async () => {
-    const connection = await openRaw(server.url);
-    try {
+    await withRaw(server.url, async (connection) => {
       await connection.write(Buffer.concat([upgradeRequest(ENGINE), textFrame('4hello')]));
       const answer = await assertOpened(connection);
       assert.match(answer.head, FROM_KESTREL);
       assert.deepEqual(await connection.frame(), { opcode: 1, payload: '4hello' });
-    } finally {
-      connection.end();
-    }
+    });
   });
 
-  for (const [name, opts] of Object.entries({ websocket: TRANSPORTS.websocket, 'polling then upgrade': {} })) {
-    it(`serves the official client (${name})`, async () => {
-      const { socket } = await connected(make, server.url, opts);
-      assert.deepEqual(await echo(socket, ['through the pipeline']), ['through the pipeline']);
-      await eventually(() => socket.io.engine.transport.name === 'websocket', 'the upgrade to WebSocket');
-    });
-  }
+  servesTheOfficialClient(server);
 });
