@@ -47,7 +47,7 @@ public sealed partial class EngineSocket
         Handshake = handshake;
         _isWebSocket = isWebSocket;
         _outbound = new OutboundQueue<EnginePacket>(server.Options.MaxQueuedPackets, server.Options.BacklogThreshold);
-        _heartbeat = server.Time.CreateTimer(static s => ((EngineSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _heartbeat = DetachedTimer.Create(server.Time, static s => ((EngineSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The session id ("sid"), 20 characters from 15 cryptographically random bytes.</summary>

@@ -1,6 +1,17 @@
+using Microsoft.Extensions.Configuration.Memory;
 using Outcry.Server;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// ASP.NET Core's hosting diagnostics start an Activity and a logging scope for every request whenever their logger is
+// enabled at any level, although request logs are off (Microsoft.AspNetCore: Warning). A held long-poll keeps them for
+// its whole wait: ~0.7 KB per polling session (docs/BENCHMARKS.md). So that category is off unless configured; the
+// first source has the lowest priority, so appsettings, the environment and the command line still override it, and
+// tracing listeners (OpenTelemetry) still get their Activities.
+builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+{
+    InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "None")],
+});
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     // The seeds' push service listens on 3000; --urls (or ASPNETCORE_URLS) changes it.

@@ -44,7 +44,8 @@ internal static class Report
 
             var problems = group.Where(r => !r.GetProperty("complete").GetBoolean())
                 .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
-            md.AppendLine().AppendLine(problems.Count == 0 ? "Every client connected and every delivery arrived, in order, for all three." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
+            var servers = byTarget.Count == Targets.Length ? "all three" : string.Join(" and ", Targets.Where(byTarget.ContainsKey).Select(t => Labels[t]));
+            md.AppendLine().AppendLine(problems.Count == 0 ? $"Every client connected and every delivery arrived, in order, for {servers}." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
         }
 
         File.WriteAllText(markdownFile, md.ToString());

@@ -17,6 +17,7 @@ internal sealed class Worker : IEventSink
     private readonly Wire _wire;
     private readonly ConcurrentBag<ThreadState> _threads = [];
     private readonly List<WsClient> _clients = [];
+    private readonly List<PollClient> _polls = []; // wire "polling": idle long-polling sessions, no events
     private long _received;
 
     private Worker(WorkerArgs args)
@@ -104,6 +105,20 @@ internal sealed class Worker : IEventSink
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                if (_args.Wire == "polling")
+                {
+                    var poll = await PollClient.OpenAsync(server, source, RoomName(room), timeout.Token).ConfigureAwait(false);
+                    _ = poll.RunAsync();
+                    var tookPoll = Stamp.MicrosBetween(from, Stamp.Now);
+                    lock (_clients)
+                    {
+                        _polls.Add(poll);
+                        connect.Record(tookPoll);
+                    }
+
+                    return;
+                }
+
                 var client = await WsClient.OpenAsync(server, source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
                 _ = client.RunAsync(this, CancellationToken.None);
                 await client.Connected.WaitAsync(timeout.Token).ConfigureAwait(false);
@@ -131,7 +146,7 @@ internal sealed class Worker : IEventSink
         Reply(new
         {
             type = "connected",
-            ok = _clients.Count,
+            ok = _clients.Count + _polls.Count,
             failed,
             error,
             seconds = Stamp.MicrosBetween(started, Stamp.Now) / 1e6,
@@ -166,6 +181,7 @@ internal sealed class Worker : IEventSink
                     break;
                 case "exit":
                     _clients.ForEach(c => c.Dispose());
+                    _polls.ForEach(c => c.Dispose());
                     return;
                 default:
                     Reply(new { type = "error", error = "unknown command " + command });
