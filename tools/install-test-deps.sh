@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # What the tests need beyond the .NET SDK and Node.js, from Debian's packages: chromium (driven by playwright-core,
-# never a downloaded browser) and postgresql (the auction's store, run by tools/postgres.sh as a throwaway server).
+# never a downloaded browser), postgresql (the auction's store, run by tools/postgres.sh as a throwaway server) and
+# redis-server (the Redis engine's tests start throwaway servers; the package's own service is left stopped).
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

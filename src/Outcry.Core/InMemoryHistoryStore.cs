@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 
 namespace Outcry.Core;
 
@@ -28,7 +27,7 @@ public sealed class InMemoryHistoryStore : IHistoryStore, IDisposable
         _sweeper = _time.CreateTimer(static s => ((InMemoryHistoryStore)s!).Sweep(), this, SweepEvery, SweepEvery);
     }
 
-    public string Epoch { get; } = NewEpoch();
+    public string Epoch { get; } = StreamPosition.NewEpoch();
 
     public DateTimeOffset Now => _time.GetUtcNow();
 
@@ -44,7 +43,7 @@ public sealed class InMemoryHistoryStore : IHistoryStore, IDisposable
     {
         var now = _time.GetUtcNow();
         var stamped = publication with { Position = new StreamPosition(Epoch, Interlocked.Increment(ref _sequence)), Time = now };
-        foreach (var room in RoomsOf(publication))
+        foreach (var room in publication.HistoryRooms())
         {
             var retention = _options.For(room);
             while (true)
@@ -103,9 +102,6 @@ public sealed class InMemoryHistoryStore : IHistoryStore, IDisposable
 
     public void Dispose() => _sweeper.Dispose();
 
-    internal static IEnumerable<string> RoomsOf(Publication publication) =>
-        publication.Target.Broadcast ? [IHistoryStore.BroadcastRoom] : publication.Target.AllRooms();
-
     internal void Sweep()
     {
         var now = _time.GetUtcNow();
@@ -129,13 +125,6 @@ public sealed class InMemoryHistoryStore : IHistoryStore, IDisposable
                 }
             }
         }
-    }
-
-    private static string NewEpoch()
-    {
-        Span<byte> bytes = stackalloc byte[6];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToHexString(bytes).ToLowerInvariant();
     }
 
     private sealed class RoomStream(long createdAfter)

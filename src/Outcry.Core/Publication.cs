@@ -29,6 +29,9 @@ public sealed record Publication
 
     /// <summary>When the publication was accepted (server clock).</summary>
     public DateTimeOffset Time { get; init; }
+
+    /// <summary>The history streams that keep it: its rooms (users' rooms included), or its namespace's broadcast stream.</summary>
+    public IEnumerable<string> HistoryRooms() => Target.Broadcast ? [IHistoryStore.BroadcastRoom] : Target.AllRooms();
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 
 namespace Outcry.Core;
 
@@ -9,6 +10,14 @@ namespace Outcry.Core;
 /// </summary>
 public readonly record struct StreamPosition(string Epoch, long Sequence)
 {
+    /// <summary>A fresh random epoch: 12 hex digits.</summary>
+    public static string NewEpoch()
+    {
+        Span<byte> bytes = stackalloc byte[6];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToHexString(bytes).ToLowerInvariant();
+    }
+
     public override string ToString() => Epoch + "-" + Sequence.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Reads an offset a client sent back; false for anything this server did not write.</summary>

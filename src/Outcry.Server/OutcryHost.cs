@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using Outcry.Core;
 using Outcry.EngineIO;
+using Outcry.Redis;
 using Outcry.Server.Api;
 using Outcry.Server.Auth;
 using Outcry.Server.Push;
 using Outcry.Server.Sse;
 using Outcry.SocketIO;
+using StackExchange.Redis;
 
 namespace Outcry.Server;
 
@@ -44,11 +46,8 @@ public static partial class OutcryHost
         services.AddSingleton<IPublicationSink>(sp => new FanOutSink(new SocketIoSink(sp.GetRequiredService<SocketIoServer>()), sp.GetRequiredService<SseHub>()));
         services.AddSingleton<SseEndpoint>();
         services.Configure<HistoryOptions>(configuration.GetSection("Outcry:History"));
-        services.AddSingleton(sp => new InMemoryHistoryStore(sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
-        services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
-        services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<InMemoryHistoryStore>(), sp.GetRequiredService<IPublicationSink>()));
+        AddEngine(services, configuration);
         services.AddSingleton<Publisher>();
-        services.AddSingleton<IRecoveryStore>(_ => new InMemoryRecoveryStore());
         services.AddSingleton<RecoveryCounters>();
         services.AddSingleton<Recovery>();
         services.AddHttpClient(BackendProxy.ClientName);
@@ -60,9 +59,48 @@ public static partial class OutcryHost
             sp.GetRequiredService<BackendProxy>()));
         services.AddSingleton<RoomAuthorizer>();
         services.AddSingleton<PushHub>();
-        services.AddSingleton<IPresenceStore>(_ => new InMemoryPresenceStore());
         services.AddSingleton<PresenceTracker>();
         return services;
+    }
+
+    // History, broker, recovery sessions and presence: in this process, or shared by every node through Redis.
+    private static void AddEngine(IServiceCollection services, IConfiguration configuration)
+    {
+        var engine = configuration["Outcry:Engine"] ?? "memory";
+        if (engine.Equals("memory", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton(sp => new InMemoryHistoryStore(sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
+            services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
+            services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<InMemoryHistoryStore>(), sp.GetRequiredService<IPublicationSink>()));
+            services.AddSingleton<IRecoveryStore>(_ => new InMemoryRecoveryStore());
+            services.AddSingleton<IPresenceStore>(_ => new InMemoryPresenceStore());
+            return;
+        }
+
+        if (!engine.Equals("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Outcry:Engine must be \"memory\" or \"redis\", not \"{engine}\"");
+        }
+
+        services.Configure<RedisOptions>(configuration.GetSection("Outcry:Redis"));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value);
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            // Starts even while Redis is unreachable, and reconnects by itself; /readyz tells the state.
+            var options = ConfigurationOptions.Parse(sp.GetRequiredService<RedisOptions>().Configuration);
+            options.AbortOnConnectFail = false;
+            // While Redis is unreachable a publish fails at once (503) instead of waiting in a backlog.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.AddSingleton(sp => new RedisHistoryStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
+        services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<RedisHistoryStore>());
+        var node = RedisBroker.NewNodeId();
+        services.AddSingleton<IBroker>(sp => new RedisBroker(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>()));
+        services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>()));
+        services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
     }
 
     private static void ReplaceList(IConfiguration configuration, string key, Action<List<string>> set)
@@ -117,12 +155,21 @@ public static partial class OutcryHost
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested
-            ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
+        var redis = app.Services.GetService<IConnectionMultiplexer>();
+        app.MapGet("/readyz", () =>
+            app.Lifetime.ApplicationStopping.IsCancellationRequested ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : redis is { IsConnected: false } ? Results.Text("redis unreachable", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
         var publisher = app.Services.GetRequiredService<Publisher>();
         app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, app.Services.GetRequiredService<SseHub>(), publisher, app.Services.GetRequiredService<RecoveryCounters>()), PrometheusMetrics.ContentType));
-        app.Lifetime.ApplicationStopping.Register(engine.CloseAll);
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            engine.CloseAll();
+            if (options.Recovery.Enabled && !app.Services.GetRequiredService<Recovery>().WaitForSaves(TimeSpan.FromSeconds(5)))
+            {
+                LogRecoverySavesPending(app.Logger);
+            }
+        });
         return app;
     }
 
@@ -155,4 +202,7 @@ public static partial class OutcryHost
 
     [LoggerMessage(1002, LogLevel.Warning, "The connect proxy identifies clients by their cookies, but Outcry:EngineIO:AllowedOrigins is empty: any web site can open a connection with a visitor's cookies. List your site's origins.")]
     private static partial void LogAnyOrigin(ILogger logger);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Stopping: some recovery sessions were still being saved after 5 s; their clients will not recover on another node")]
+    private static partial void LogRecoverySavesPending(ILogger logger);
 }

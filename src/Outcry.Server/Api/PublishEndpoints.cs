@@ -23,7 +23,7 @@ internal static class PublishEndpoints
         var engine = app.Services.GetRequiredService<EngineIoServer>();
         var max = options.Api.MaxBodyBytes;
 
-        var api = app.MapGroup("").AddEndpointFilter(apiKey.FilterAsync);
+        var api = app.MapGroup("").AddEndpointFilter(apiKey.FilterAsync).AddEndpointFilter(UnavailableAsync);
 
         api.MapPost("/api/publish", Json(max, async (http, body) =>
         {
@@ -140,6 +140,20 @@ internal static class PublishEndpoints
     }
 
     /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
+    // A publication the engine could not accept (Redis unreachable) is answered 503, so the backend retries; in a
+    // batch, the ones before it were published.
+    private static async ValueTask<object?> UnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (BrokerUnavailableException e)
+        {
+            return ApiError.Unavailable(e.Message);
+        }
+    }
+
     internal static object Answer(PublishResult result) => new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients };
 
     // {"itemId":100,"channel":"auction","message":{…}} → {"room":"100","event":"auction","data":{…}}

@@ -154,7 +154,17 @@ internal sealed partial class PushHub(
             return;
         }
 
-        var result = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
+        PublishResult result;
+        try
+        {
+            result = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
+        }
+        catch (BrokerUnavailableException e)
+        {
+            ack?.Invoke(Failed(e.Message));
+            return;
+        }
+
         ack?.Invoke(PublishEndpoints.Answer(result));
     }
 

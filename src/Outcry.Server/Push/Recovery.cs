@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Outcry.Core;
 using Outcry.SocketIO;
 
@@ -14,12 +15,36 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
 {
     public const string StartKey = "outcry.start";
 
+    // Sessions being saved (a remote store takes a round trip): shutdown waits for them, so that the clients of a
+    // node being stopped can recover on another.
+    private readonly ConcurrentDictionary<Task, byte> _saving = new();
+
     public void OnDisconnected(SocketIoSocket socket, IReadOnlyCollection<string> rooms)
     {
         if (socket.Data.TryGetValue(StartKey, out var start) && start is StreamPosition position)
         {
             var session = new RecoverySession(socket.Pid!, socket.Id, socket.Namespace.Name, rooms, PushHub.IdentityOf(socket), position);
-            _ = sessions.SaveAsync(session, options.Recovery.Window).AsTask();
+            var saving = SaveAsync(session);
+            if (!saving.IsCompleted)
+            {
+                _saving.TryAdd(saving, 0);
+                saving.ContinueWith(t => _saving.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Waits, at most <paramref name="timeout"/>, for the sessions still being saved; false if some were not.</summary>
+    public bool WaitForSaves(TimeSpan timeout) => Task.WaitAll([.. _saving.Keys], timeout);
+
+    private async Task SaveAsync(RecoverySession session)
+    {
+        try
+        {
+            await sessions.SaveAsync(session, options.Recovery.Window).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogSaveFailed(logger, session.SocketId, e);
         }
     }
 
@@ -72,6 +97,9 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
         LogRecovered(logger, session.SocketId, events.Count);
         return events;
     }
+
+    [LoggerMessage(403, LogLevel.Warning, "The recovery session of socket {Id} could not be saved: it will not recover")]
+    private static partial void LogSaveFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(401, LogLevel.Debug, "Recovery failed: {Why}")]
     private static partial void LogFailed(ILogger logger, string why);

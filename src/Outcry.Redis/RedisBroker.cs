@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Outcry.Core;
+using StackExchange.Redis;
+using StreamPosition = Outcry.Core.StreamPosition;
+
+namespace Outcry.Redis;
+
+/// <summary>
+/// The broker across nodes. A publish is one script (<see cref="RedisHistoryStore.AppendAsync"/>): it assigns the
+/// position, keeps the publication in its rooms and in a short global log, and publishes it on the one channel every
+/// node subscribes to. Each node hands what arrives to its local sink in sequence order; when it sees a sequence
+/// skipped (its subscription dropped for a moment), it first fetches the missing ones from the log, so no node
+/// silently misses a publication. The publishing node answers its caller once its own copy was delivered locally.
+/// </summary>
+public sealed partial class RedisBroker : IBroker, IDisposable
+{
+    private static readonly TimeSpan EchoWait = TimeSpan.FromSeconds(5);
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisHistoryStore _history;
+    private readonly IPublicationSink _sink;
+    private readonly ILogger _logger;
+    private readonly string _node;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<int>> _calls = new();
+    private readonly SemaphoreSlim _order = new(1, 1);
+    private long _nextCall;
+    private long _lastSequence = -1; // -1: nothing seen yet
+    private string? _epoch;
+
+    /// <param name="node">This node's id, new at every start (<see cref="NewNodeId"/>).</param>
+    public RedisBroker(IConnectionMultiplexer redis, RedisHistoryStore history, IPublicationSink sink, string node, ILogger<RedisBroker> logger)
+    {
+        _node = node;
+        _redis = redis;
+        _history = history;
+        _sink = sink;
+        _logger = logger;
+        var queue = redis.GetSubscriber().Subscribe(history.Keys.Channel);
+        queue.OnMessage(OnMessageAsync);
+        redis.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                _ = CatchUpAsync();
+            }
+        };
+    }
+
+    public static string NewNodeId() => StreamPosition.NewEpoch();
+
+    /// <summary>Publications this node fetched from the log because its subscription missed them.</summary>
+    public long CaughtUp => Interlocked.Read(ref _caughtUp);
+
+    private long _caughtUp;
+
+    public async ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default)
+    {
+        var call = Interlocked.Increment(ref _nextCall);
+        var delivered = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _calls[call] = delivered;
+        StreamPosition? position;
+        try
+        {
+            position = await _history.AppendAsync(publication, PublicationCodec.Tail(publication, _node, call)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            _calls.TryRemove(call, out _);
+            if (publication.Volatile)
+            {
+                // Nothing to keep: this node's connections still get it.
+                return new PublishResult(null, _sink.Deliver(publication with { Time = DateTimeOffset.UtcNow }));
+            }
+
+            LogUnavailable(_logger, e.Message);
+            throw new BrokerUnavailableException("Redis is unreachable: the publication was not accepted", e);
+        }
+
+        try
+        {
+            var recipients = await delivered.Task.WaitAsync(EchoWait, cancellationToken).ConfigureAwait(false);
+            return new PublishResult(position, recipients);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Kept and published; this node's copy is late (it will still be delivered, in order).
+            _calls.TryRemove(call, out _);
+            return new PublishResult(position, 0);
+        }
+    }
+
+    public void Dispose() => _redis.GetSubscriber().Unsubscribe(_history.Keys.Channel);
+
+    private async Task OnMessageAsync(ChannelMessage message)
+    {
+        var payload = (byte[])message.Message!;
+        if (PublicationCodec.Read(payload, out var origin, out var call) is not { } publication)
+        {
+            LogUnreadable(_logger, payload.Length);
+            return;
+        }
+
+        await _order.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (publication.Position is { } position)
+            {
+                await FillGapAsync(position).ConfigureAwait(false);
+                if (position.Epoch == _epoch && position.Sequence <= _lastSequence)
+                {
+                    return; // already delivered by a catch-up
+                }
+
+                (_epoch, _lastSequence) = (position.Epoch, position.Sequence);
+            }
+
+            Deliver(publication, origin, call);
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
+    // After the subscription came back: whatever was published meanwhile is in the log.
+    private async Task CatchUpAsync()
+    {
+        try
+        {
+            var latest = await _history.LatestAsync().ConfigureAwait(false);
+            await _order.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await FillGapAsync(latest with { Sequence = latest.Sequence + 1 }).ConfigureAwait(false);
+            }
+            finally
+            {
+                _order.Release();
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogUnavailable(_logger, e.Message);
+        }
+    }
+
+    // Delivers, from the log, the publications between the last one delivered and `next` (under _order).
+    private async Task FillGapAsync(StreamPosition next)
+    {
+        if (_epoch is null || next.Epoch != _epoch)
+        {
+            if (_epoch is not null)
+            {
+                LogNewEpoch(_logger, _epoch, next.Epoch);
+            }
+
+            return; // first message, or the history was reset: nothing to fill from
+        }
+
+        if (next.Sequence <= _lastSequence + 1)
+        {
+            return;
+        }
+
+        var missed = await _history.LogAsync(_lastSequence, next.Sequence).ConfigureAwait(false);
+        if (missed.Count < next.Sequence - _lastSequence - 1)
+        {
+            LogLostFromLog(_logger, next.Sequence - _lastSequence - 1 - missed.Count);
+        }
+
+        foreach (var publication in missed)
+        {
+            Interlocked.Increment(ref _caughtUp);
+            _lastSequence = publication.Position!.Value.Sequence;
+            Deliver(publication, null, 0);
+        }
+    }
+
+    private void Deliver(Publication publication, string? origin, long call)
+    {
+        var recipients = _sink.Deliver(publication);
+        if (origin == _node && _calls.TryRemove(call, out var caller))
+        {
+            caller.TrySetResult(recipients);
+        }
+    }
+
+    [LoggerMessage(501, LogLevel.Warning, "Redis unavailable: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(502, LogLevel.Warning, "Ignored a message of {Length} bytes on Outcry's channel that is not a publication")]
+    private static partial void LogUnreadable(ILogger logger, int length);
+
+    [LoggerMessage(503, LogLevel.Warning, "The history's epoch changed from {Old} to {New}: Redis lost its data; clients holding old offsets will not recover")]
+    private static partial void LogNewEpoch(ILogger logger, string old, string @new);
+
+    [LoggerMessage(504, LogLevel.Error, "{Count} publications were missed by this node's subscription and are no longer in the log; their rooms' clients recover from history when they reconnect")]
+    private static partial void LogLostFromLog(ILogger logger, long count);
+}

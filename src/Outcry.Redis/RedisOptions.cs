@@ -1,0 +1,20 @@
+namespace Outcry.Redis;
+
+/// <summary>"Outcry:Redis": where Redis is, and the prefix of every key and channel Outcry uses there.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>A StackExchange.Redis configuration string: "host:port[,password=…][,ssl=true]…".</summary>
+    public string Configuration { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// Prefix of Outcry's keys and channel. Nodes with the same prefix are one cluster; every key carries it as a
+    /// hash tag, so a Redis Cluster keeps them in one slot and the scripts may touch several.
+    /// </summary>
+    public string Prefix { get; set; } = "outcry";
+
+    /// <summary>
+    /// How many of the latest publications (all rooms) Redis keeps for nodes whose subscription dropped for a moment:
+    /// at 1,000 publications/s, 10,000 covers a 10 s gap.
+    /// </summary>
+    public int LogSize { get; set; } = 10_000;
+}

@@ -1,0 +1,85 @@
+using Outcry.Core;
+using Outcry.Core.Tests;
+
+namespace Outcry.Redis.Tests;
+
+// The engine contracts of Outcry.Core.Tests, on a real Redis. Each test has keys of its own (a fresh prefix).
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisHistoryStoreTests(RedisServer redis) : HistoryStoreContract
+{
+    protected override IHistoryStore Create(HistoryOptions options) =>
+        new RedisHistoryStore(redis.Connection, new RedisOptions { Prefix = "t" + Guid.NewGuid().ToString("N") }, options, Time);
+
+    protected override async Task<Publication> AppendAsync(IHistoryStore store, Publication publication)
+    {
+        var position = await ((RedisHistoryStore)store).AppendAsync(publication, PublicationCodec.Tail(publication, "test", 0));
+        return publication with { Position = position };
+    }
+
+    protected override Task SweepAsync(IHistoryStore store) => ((RedisHistoryStore)store).SweepAsync();
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreContract
+{
+    private readonly RedisOptions _options = new() { Prefix = "t" + Guid.NewGuid().ToString("N") };
+
+    protected override IRecoveryStore Create() => new RedisRecoveryStore(redis.Connection, _options);
+
+    // Redis expires keys on its own clock: wait (with a deadline) until it did.
+    protected override async Task LetPassAsync(IRecoveryStore store, string pid, TimeSpan window)
+    {
+        var key = new RedisKeys(_options.Prefix).Recovery(pid);
+        var deadline = DateTime.UtcNow + window + TimeSpan.FromSeconds(10);
+        while (await redis.Connection.GetDatabase().KeyExistsAsync(key))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the session did not expire");
+            await Task.Delay(20);
+        }
+    }
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisPresenceStoreTests(RedisServer redis) : PresenceStoreContract, IDisposable
+{
+    private readonly RedisOptions _options = new() { Prefix = "t" + Guid.NewGuid().ToString("N") };
+    private readonly List<RedisPresenceStore> _stores = [];
+
+    protected override IPresenceStore Create() => Node(RedisBroker.NewNodeId(), TimeProvider.System);
+
+    public void Dispose() => _stores.ForEach(s => s.Dispose());
+
+    [Fact]
+    public async Task A_DeadNodes_Connections_Vanish_WhenAnotherNodeBeats()
+    {
+        var start = new ManualTime();
+        var dying = Node("dying", start);
+        await dying.JoinAsync("/", "lot:1", "c1", "42");
+        await dying.JoinAsync("/", "lot:1", "c2", null);
+        var later = new ManualTime();
+        later.Advance(RedisPresenceStore.DeadAfter - TimeSpan.FromSeconds(1));
+        var alive = Node("alive", later);
+        await alive.JoinAsync("/", "lot:1", "c3", "7");
+
+        await alive.BeatAsync();
+        Assert.Equal((3, 2), await CountsAsync(alive)); // the dying node was seen recently enough
+        later.Advance(TimeSpan.FromSeconds(2));
+        await alive.BeatAsync();
+        Assert.Equal((1, 1), await CountsAsync(alive));
+        Assert.Equal(["7"], (await alive.GetAsync("/", "lot:1", 10)).Users);
+    }
+
+    private static async Task<(int, int)> CountsAsync(RedisPresenceStore store)
+    {
+        var presence = await store.GetAsync("/", "lot:1", 10);
+        return (presence.Count, presence.UserCount);
+    }
+
+    private RedisPresenceStore Node(string id, TimeProvider time)
+    {
+        var store = new RedisPresenceStore(redis.Connection, _options, id, time);
+        _stores.Add(store);
+        return store;
+    }
+}

@@ -1,0 +1,67 @@
+// A throwaway Redis for the scale-out tests: Debian's redis-server (tools/install-test-deps.sh installs it) on a free
+// port, without persistence; and a TCP front that forwards to one node and can be switched to another, as a load
+// balancer fails over when a node goes away.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect as tcpConnect, createConnection, createServer } from 'node:net';
+import { freePort } from './server.mjs';
+import { eventually } from './util.mjs';
+
+const REDIS = '/usr/bin/redis-server';
+
+/** Starts redis-server; resolves { address: 'host:port', command(...args), stop(), start() } (start again, same port). */
+export async function startRedis() {
+  if (!existsSync(REDIS)) throw new Error(`${REDIS} not found: run tools/install-test-deps.sh (apt-get install redis-server)`);
+  const port = await freePort();
+  const command = (...args) => redisCommand(port, args);
+  let child;
+  const start = async () => {
+    child = spawn(REDIS, ['--port', `${port}`, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await eventually(async () => (await command('PING').catch(() => '')) === 'PONG', 'redis-server answering PING', 10_000);
+  };
+  const stop = () => new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', r);
+    child.kill('SIGKILL');
+  });
+  await start();
+  return { address: `127.0.0.1:${port}`, command, stop, start };
+}
+
+// One command over RESP; resolves the first reply line's value (enough for PING and integer replies).
+function redisCommand(port, args) {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(`${a}`)}\r\n${a}\r\n`).join('')}`);
+    });
+    socket.once('data', (data) => {
+      socket.end();
+      const line = data.toString().split('\r\n')[0];
+      if (line[0] === '-') reject(new Error(line.slice(1)));
+      else resolve(line.slice(1));
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** A TCP front on a free port forwarding every new connection to `target()` (a port); resolves { url, close() }. */
+export async function startFront(target) {
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = tcpConnect({ host: '127.0.0.1', port: target() });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(r);
+    }),
+  };
+}
