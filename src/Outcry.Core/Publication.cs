@@ -16,6 +16,12 @@ public sealed record Publication
     /// <summary>The event's single argument; <see cref="JsonValueKind.Undefined"/> for an event without one.</summary>
     public JsonElement Data { get; init; }
 
+    /// <summary>
+    /// <see cref="Data"/> is an array of the event's arguments, for an event with several (as the socket.io emitter
+    /// sends <c>emit("ev", a, b)</c>): Socket.IO clients get them as separate arguments, SSE clients the array.
+    /// </summary>
+    public bool SpreadData { get; init; }
+
     public required PublicationTarget Target { get; init; }
 
     /// <summary>Marks the publication as the room's current state for this key (e.g. "lot"): the latest per key is kept.</summary>

@@ -30,6 +30,11 @@ internal static class PublicationCodec
                 publication.Data.WriteTo(json);
             }
 
+            if (publication.SpreadData)
+            {
+                json.WriteBoolean("a", true);
+            }
+
             if (publication.Key is { } key)
             {
                 json.WriteString("k", key);
@@ -74,6 +79,7 @@ internal static class PublicationCodec
                 Namespace = root.GetProperty("n").GetString()!,
                 Event = root.GetProperty("e").GetString()!,
                 Data = root.TryGetProperty("d", out var d) ? d.Clone() : default,
+                SpreadData = root.TryGetProperty("a", out var a) && a.GetBoolean(),
                 Key = root.TryGetProperty("k", out var k) ? k.GetString() : null,
                 Volatile = root.TryGetProperty("v", out var v) && v.GetBoolean(),
                 Position = position,

@@ -17,4 +17,10 @@ public sealed class RedisOptions
     /// at 1,000 publications/s, 10,000 covers a 10 s gap.
     /// </summary>
     public int LogSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// The key of the socket.io Redis emitter whose messages Outcry's clients receive (the emitter's and adapter's
+    /// <c>key</c> option, "socket.io" by default); empty to ignore the emitter.
+    /// </summary>
+    public string EmitterKey { get; set; } = "socket.io";
 }

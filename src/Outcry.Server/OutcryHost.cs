@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Outcry.Core;
 using Outcry.EngineIO;
 using Outcry.Redis;
+using Outcry.Redis.Emitter;
 using Outcry.Server.Api;
 using Outcry.Server.Auth;
 using Outcry.Server.Push;
@@ -101,6 +102,13 @@ public static partial class OutcryHost
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>()));
         services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>()));
         services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
+        services.AddSingleton<IConnectionCommands, SocketCommands>();
+        if ((configuration.GetSection("Outcry:Redis").Get<RedisOptions>() ?? new()).EmitterKey is { Length: > 0 })
+        {
+            services.AddSingleton(sp => new EmitterListener(
+                sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>().EmitterKey, sp.GetRequiredService<IPublicationSink>(),
+                sp.GetRequiredService<IConnectionCommands>(), sp.GetRequiredService<ILogger<EmitterListener>>()));
+        }
     }
 
     private static void ReplaceList(IConfiguration configuration, string key, Action<List<string>> set)
@@ -131,6 +139,9 @@ public static partial class OutcryHost
             hub.Attach(nsp);
             presence.Attach(nsp);
         }
+
+        // With the Redis engine, the socket.io emitter's messages reach this node's clients from now on.
+        _ = app.Services.GetService<EmitterListener>();
 
         if (!app.Services.GetRequiredService<ApiKey>().IsConfigured)
         {

@@ -139,7 +139,6 @@ internal static class PublishEndpoints
         api.MapGet("/api/stats", () => Results.Json(Stats(io, engine, sse), JsonDefaults.Options));
     }
 
-    /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
     // A publication the engine could not accept (Redis unreachable) is answered 503, so the backend retries; in a
     // batch, the ones before it were published.
     private static async ValueTask<object?> UnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -154,6 +153,7 @@ internal static class PublishEndpoints
         }
     }
 
+    /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
     internal static object Answer(PublishResult result) => new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients };
 
     // {"itemId":100,"channel":"auction","message":{…}} → {"room":"100","event":"auction","data":{…}}

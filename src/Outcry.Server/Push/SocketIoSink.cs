@@ -13,6 +13,12 @@ internal sealed class SocketIoSink(SocketIoServer io) : IPublicationSink
     public static object?[] ArgsOf(Publication publication)
     {
         var offset = publication.Position?.ToString();
+        if (publication.SpreadData && publication.Data.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            object?[] spread = [.. publication.Data.EnumerateArray().Cast<object?>()];
+            return offset is null ? spread : [.. spread, offset];
+        }
+
         var hasData = publication.Data.ValueKind != System.Text.Json.JsonValueKind.Undefined;
         return (hasData, offset) switch
         {
