@@ -15,7 +15,8 @@ namespace Outcry.Redis;
 /// </summary>
 public sealed partial class RedisBroker : IBroker, IDisposable
 {
-    private static readonly TimeSpan EchoWait = TimeSpan.FromSeconds(5);
+    // Local delivery takes well under a millisecond; past this the caller is answered without the local count.
+    private static readonly TimeSpan EchoWait = TimeSpan.FromSeconds(1);
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisHistoryStore _history;
     private readonly IPublicationSink _sink;
@@ -76,17 +77,22 @@ public sealed partial class RedisBroker : IBroker, IDisposable
             throw new BrokerUnavailableException("Redis is unreachable: the publication was not accepted", e);
         }
 
-        try
+        // While the subscription is coming back, this node gets its copy with the catch-up, later: no waiting.
+        if (_redis.GetSubscriber().IsConnected(_history.Keys.Channel))
         {
-            var recipients = await delivered.Task.WaitAsync(EchoWait, cancellationToken).ConfigureAwait(false);
-            return new PublishResult(position, recipients);
+            try
+            {
+                return new PublishResult(position, await delivered.Task.WaitAsync(EchoWait, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                // answered below, without the local count
+            }
         }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            // Kept and published; this node's copy is late (it will still be delivered, in order).
-            _calls.TryRemove(call, out _);
-            return new PublishResult(position, 0);
-        }
+
+        // Kept and published; this node's copy is late (it will still be delivered, in order).
+        _calls.TryRemove(call, out _);
+        return new PublishResult(position, 0);
     }
 
     public void Dispose() => _redis.GetSubscriber().Unsubscribe(_history.Keys.Channel);

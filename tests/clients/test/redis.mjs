@@ -2,21 +2,30 @@
 // port, without persistence; and a TCP front that forwards to one node and can be switched to another, as a load
 // balancer fails over when a node goes away.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as tcpConnect, createConnection, createServer } from 'node:net';
 import { freePort } from './server.mjs';
 import { eventually } from './util.mjs';
 
 const REDIS = '/usr/bin/redis-server';
 
-/** Starts redis-server; resolves { address: 'host:port', command(...args), stop(), start() } (start again, same port). */
-export async function startRedis() {
+/**
+ * Starts redis-server; resolves { address: 'host:port', command(...args), stop(), start() } (start again, same port).
+ * With `persist`, every write is in the append-only file before Redis answers (appendfsync always), so a restart,
+ * even after SIGKILL, keeps everything acknowledged.
+ */
+export async function startRedis({ persist = false } = {}) {
   if (!existsSync(REDIS)) throw new Error(`${REDIS} not found: run tools/install-test-deps.sh (apt-get install redis-server)`);
   const port = await freePort();
   const command = (...args) => redisCommand(port, args);
+  const durability = persist
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', mkdtempSync(join(tmpdir(), 'outcry-redis-'))]
+    : ['--appendonly', 'no'];
   let child;
   const start = async () => {
-    child = spawn(REDIS, ['--port', `${port}`, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn(REDIS, ['--port', `${port}`, '--bind', '127.0.0.1', '--save', '', ...durability], { stdio: 'ignore' });
     await eventually(async () => (await command('PING').catch(() => '')) === 'PONG', 'redis-server answering PING', 10_000);
   };
   const stop = () => new Promise((r) => {
