@@ -10,6 +10,7 @@ quick=${1:-}
 out=bench/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" docs/benchmarks
 
+tools/install-test-deps.sh # redis-server, for the cluster runs
 dotnet build -c Release -nologo -clp:ErrorsOnly tools/Outcry.Bench
 dotnet build -c Release -nologo -clp:ErrorsOnly src/Outcry.Server
 dotnet build -c Release -nologo -clp:ErrorsOnly bench/peers/SignalR
@@ -39,7 +40,33 @@ stop() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
 }
-trap stop EXIT
+
+# A cluster: Redis and three nodes of one server, joined by its own Redis mechanism (Outcry's engine, socket.io's
+# Redis adapter, SignalR's Redis backplane). Sets nodes (their URLs) and pids (theirs and Redis's).
+cluster=()
+start_cluster() {
+  redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no >"$out/redis.log" 2>&1 &
+  cluster=($!)
+  for _ in $(seq 100); do redis-cli -p 6390 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  nodes=() pids=("${cluster[0]}")
+  for i in 0 1 2; do
+    local p=$((${port[$1]} + 10 * (i + 1)))
+    case $1 in
+      outcry) exec dotnet src/Outcry.Server/bin/Release/net10.0/Outcry.Server.dll --urls "http://127.0.0.1:$p" --Logging:LogLevel:Default=Warning \
+                --Outcry:Engine=redis --Outcry:Redis:Configuration=127.0.0.1:6390 ;;
+      socketio) PORT=$p REDIS_URL=redis://127.0.0.1:6390 exec node --expose-gc bench/peers/socketio/server.js ;;
+      signalr) exec dotnet bench/peers/SignalR/bin/Release/net10.0/SignalRPeer.dll --urls "http://127.0.0.1:$p" --Redis 127.0.0.1:6390 ;;
+    esac >"$out/$1-node$i.log" 2>&1 &
+    cluster+=($!) pids+=($!) nodes+=("http://127.0.0.1:$p")
+    for _ in $(seq 150); do curl -sf "http://127.0.0.1:$p/healthz" >/dev/null && break; sleep 0.1; done
+  done
+}
+stop_cluster() {
+  kill "${cluster[@]}" 2>/dev/null || true
+  wait "${cluster[@]}" 2>/dev/null || true
+  cluster=()
+}
+trap 'stop; stop_cluster' EXIT
 
 if [ "$quick" = "--quick" ]; then
   scenarios=(
@@ -53,6 +80,7 @@ if [ "$quick" = "--quick" ]; then
     "rooms-curve --clients 1000 --rooms 10 --rate 200 --seconds 4"
     "rooms-curve --clients 3000 --rooms 30 --rate 200 --seconds 4"
   )
+  cluster_scenarios=("fanout --clients 2000 --messages 100 --runs 3")
 else
   scenarios=(
     "fanout --clients 5000 --messages 200 --runs 3"
@@ -69,6 +97,7 @@ else
     "rooms-curve --clients 5000 --rooms 50 --rate 500 --seconds 5"
     "rooms-curve --clients 10000 --rooms 100 --rate 1000 --seconds 5"
   )
+  cluster_scenarios=("fanout --clients 5000 --messages 200 --runs 3")
 fi
 
 for scenario in "${scenarios[@]}"; do
@@ -79,6 +108,18 @@ for scenario in "${scenarios[@]}"; do
     # shellcheck disable=SC2086
     "${bench[@]}" $scenario --target "$target" --url "http://127.0.0.1:${port[$target]}" --pid "$server" --json >>"$out/results.jsonl" || true
     stop
+  done
+done
+
+for scenario in "${cluster_scenarios[@]}"; do
+  for target in outcry socketio signalr; do
+    start_cluster "$target"
+    echo "== $target, three nodes and Redis: $scenario" >&2
+    # Clients spread over the three nodes; the backend publishes through the last one.
+    # shellcheck disable=SC2086
+    "${bench[@]}" $scenario --target "$target" --nodes "$(IFS=,; echo "${nodes[*]}")" --url "${nodes[2]}" \
+      --pid "$(IFS=,; echo "${pids[*]}")" --json >>"$out/results.jsonl" || true
+    stop_cluster
   done
 done
 
@@ -106,6 +147,7 @@ done
   echo "## Scenarios"
   echo
   for scenario in "${scenarios[@]}"; do echo "- \`dotnet tools/Outcry.Bench/bin/Release/net10.0/Outcry.Bench.dll $scenario --target T --url U --pid P\`"; done
+  for scenario in "${cluster_scenarios[@]}"; do echo "- \`dotnet tools/Outcry.Bench/bin/Release/net10.0/Outcry.Bench.dll $scenario --target T --nodes N1,N2,N3 --url N3 --pid P1,P2,P3,REDIS\` (three nodes and Redis)"; done
   echo
   echo "## Results"
 } >"$out/preamble.md"

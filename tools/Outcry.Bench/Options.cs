@@ -15,7 +15,8 @@ internal sealed class Options(string[] args)
 
     public bool Flag(string name) => _values.ContainsKey(name);
 
-    public int? OptionalInt(string name) => _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+    /// <summary>A comma-separated list; empty when not given.</summary>
+    public string[] List(string name) => _values.TryGetValue(name, out var v) ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
 
     private static Dictionary<string, string> Parse(string[] args)
     {

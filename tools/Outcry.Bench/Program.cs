@@ -27,13 +27,18 @@ if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
           idle       --clients 19000 --settle 5 [--transport polling]      memory per idle connection (needs --pid)
           storm      --clients 19000 --over 0|5                            connects at once, or spread over seconds
           publish    --concurrency 32 --seconds 5 --batch 100              the publish API alone
-        --pid: the server's process id, for its CPU time and memory.
+        --pid: the server's process id, for its CPU time and memory (a cluster: the nodes' and Redis's, comma-separated).
+        --nodes http://…:3000,http://…:3010,…: a cluster's nodes; client i connects to node i mod n, publishing goes to --url.
         """);
     return 2;
 }
 
 var options = new Options(args[1..]);
-using var target = new Target(options.Get("target", "outcry"), new Uri(options.Get("url", "http://127.0.0.1:3000")), options.OptionalInt("pid"));
+using var target = new Target(
+    options.Get("target", "outcry"),
+    new Uri(options.Get("url", "http://127.0.0.1:3000")),
+    [.. options.List("pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
+    [.. options.List("nodes").Select(u => new Uri(u))]);
 var result = args[0] switch
 {
     "fanout" => await Fanout.RunAsync(target, options),

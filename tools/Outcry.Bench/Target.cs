@@ -11,13 +11,16 @@ internal sealed class Target : IDisposable
 {
     private readonly HttpClient _http;
 
-    public Target(string name, Uri url, int? pid)
+    /// <param name="url">Where the backend publishes (and, without <paramref name="nodes"/>, where clients connect).</param>
+    /// <param name="pids">The server's processes (several for a cluster: the nodes, Redis), for CPU time and memory.</param>
+    /// <param name="nodes">A cluster's nodes: client i connects to node i mod n.</param>
+    public Target(string name, Uri url, IReadOnlyList<int> pids, IReadOnlyList<Uri>? nodes = null)
     {
         Name = name;
         Url = url;
-        Pid = pid;
+        Pids = pids;
         Wire = name == "signalr" ? "signalr" : "socketio";
-        Server = new IPEndPoint(IPAddress.Parse(url.Host == "localhost" ? "127.0.0.1" : url.Host), url.Port).ToString();
+        Server = string.Join(',', (nodes is { Count: > 0 } ? nodes : [url]).Select(EndPoint));
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 512, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = url,
@@ -29,13 +32,19 @@ internal sealed class Target : IDisposable
 
     public Uri Url { get; }
 
-    /// <summary>The server's process, for its CPU time and memory.</summary>
-    public int? Pid { get; }
+    /// <summary>The server's processes, for their CPU time and memory.</summary>
+    public IReadOnlyList<int> Pids { get; }
+
+    /// <summary>The first server process (memory figures are for one).</summary>
+    public int? Pid => Pids.Count > 0 ? Pids[0] : null;
 
     public string Wire { get; }
 
-    /// <summary>host:port for the clients' sockets.</summary>
+    /// <summary>host:port for the clients' sockets; several, comma-separated, for a cluster.</summary>
     public string Server { get; }
+
+    /// <summary>How many nodes the clients are spread over (1 unless a cluster).</summary>
+    public int NodeCount => Server.Count(c => c == ',') + 1;
 
     public bool IsOutcry => Name == "outcry";
 
@@ -61,7 +70,12 @@ internal sealed class Target : IDisposable
             ? SendAsync("/api/publish", $"{{\"broadcast\":true,\"event\":\"m\",\"data\":{message}}}", cancel)
             : SendAsync("/pub/all", $"{{\"channel\":\"m\",\"message\":{message}}}", cancel);
 
+    /// <summary>User + system CPU seconds of all the server's processes so far; NaN without --pid.</summary>
+    public double CpuSeconds() => Pids.Count == 0 ? double.NaN : Pids.Sum(Measure.ProcessStats.CpuSeconds);
+
     public void Dispose() => _http.Dispose();
+
+    private static string EndPoint(Uri url) => new IPEndPoint(IPAddress.Parse(url.Host == "localhost" ? "127.0.0.1" : url.Host), url.Port).ToString();
 
     private async Task SendAsync(string path, string body, CancellationToken cancel)
     {

@@ -73,7 +73,7 @@ internal sealed class Worker : IEventSink
 
     private async Task ConnectAllAsync()
     {
-        var server = IPEndPoint.Parse(_args.Server);
+        var servers = _args.Server.Split(',').Select(IPEndPoint.Parse).ToArray();
         var source = IPAddress.Parse(_args.Source);
         var connect = new LatencyHistogram();
         var failed = 0;
@@ -107,7 +107,7 @@ internal sealed class Worker : IEventSink
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 if (_args.Wire == "polling")
                 {
-                    var poll = await PollClient.OpenAsync(server, source, RoomName(room), timeout.Token).ConfigureAwait(false);
+                    var poll = await PollClient.OpenAsync(servers[index % servers.Length], source, RoomName(room), timeout.Token).ConfigureAwait(false);
                     _ = poll.RunAsync();
                     var tookPoll = Stamp.MicrosBetween(from, Stamp.Now);
                     lock (_clients)
@@ -119,7 +119,7 @@ internal sealed class Worker : IEventSink
                     return;
                 }
 
-                var client = await WsClient.OpenAsync(server, source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
+                var client = await WsClient.OpenAsync(servers[index % servers.Length], source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
                 _ = client.RunAsync(this, CancellationToken.None);
                 await client.Connected.WaitAsync(timeout.Token).ConfigureAwait(false);
                 var took = Stamp.MicrosBetween(from, Stamp.Now);

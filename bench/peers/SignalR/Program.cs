@@ -9,7 +9,13 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // Framework defaults throughout: JSON hub protocol only, all transports (a bare WebSocket to /hub without
 // /negotiate is accepted), no WebSocket or response compression, KeepAliveInterval 15 s,
 // ClientTimeoutInterval 30 s.
-builder.Services.AddSignalR();
+var signalR = builder.Services.AddSignalR();
+
+// Several nodes as one (the cluster benchmark): --Redis 127.0.0.1:6379 joins them with the framework's Redis backplane.
+if (builder.Configuration["Redis"] is { Length: > 0 } redis)
+{
+    signalR.AddStackExchangeRedis(redis);
+}
 
 WebApplication app = builder.Build();
 

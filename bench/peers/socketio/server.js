@@ -3,7 +3,7 @@
 // Reference peer for the Outcry benchmark: a stock socket.io 4 server with the same contract as
 // bench/peers/SignalR (see ../README.md). Rooms come from `?itemId=`; publishing is `POST /pub`.
 //
-// Start: node --expose-gc bench/peers/socketio/server.js   (env PORT=3001, HOST=127.0.0.1)
+// Start: node --expose-gc bench/peers/socketio/server.js   (env PORT=3001, HOST=127.0.0.1, REDIS_URL for a cluster)
 
 const http = require('node:http');
 const { Server } = require('socket.io');
@@ -108,7 +108,8 @@ const httpServer = http.createServer(async (req, res) => {
       const mem = process.memoryUsage();
       send(res, 200, 'application/json', JSON.stringify({ rss: mem.rss, heap: mem.heapUsed }));
     } else if (req.method === 'GET' && path === '/healthz') {
-      send(res, 200, 'text/plain', 'ok');
+      if (ready) send(res, 200, 'text/plain', 'ok');
+      else send(res, 503, 'text/plain', 'connecting to redis');
     } else {
       send(res, 404, 'text/plain', 'not found');
     }
@@ -127,6 +128,23 @@ const io = new Server(httpServer, {
   httpCompression: false,
   cors: { origin: true },
 });
+
+// Several nodes as one (the cluster benchmark): REDIS_URL=redis://127.0.0.1:6379 joins them with socket.io's own
+// Redis adapter, as seed 000 does.
+let ready = !process.env.REDIS_URL;
+if (process.env.REDIS_URL) {
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const { createClient } = require('redis');
+  const pub = createClient({ url: process.env.REDIS_URL });
+  const sub = pub.duplicate();
+  Promise.all([pub.connect(), sub.connect()]).then(() => {
+    io.adapter(createAdapter(pub, sub));
+    ready = true;
+  }, (e) => {
+    console.error(`redis: ${e.message}`);
+    process.exit(1);
+  });
+}
 
 io.on('connection', (socket) => {
   const { itemId } = socket.handshake.query;

@@ -14,7 +14,8 @@ internal static class Fanout
         var messages = options.Int("messages", 200);
         var size = options.Int("size", 100);
         var runs = options.Int("runs", 3);
-        var setup = $"{clients:N0} clients in 1 room, {messages} messages of {size} B";
+        var setup = $"{clients:N0} clients in 1 room, {messages} messages of {size} B"
+            + (target.NodeCount > 1 ? $", over {target.NodeCount} nodes and Redis (clients spread evenly, published through one node)" : "");
         var (pool, connected) = await WorkerPool.StartAsync(target.Wire, target.Server, clients, rooms: 1, spreadMs: 0).ConfigureAwait(false);
         await using (pool.ConfigureAwait(false))
         {
@@ -42,12 +43,12 @@ internal static class Fanout
             for (var run = 1; run <= runs; run++)
             {
                 await pool.ResetAsync().ConfigureAwait(false);
-                var cpu = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : 0;
+                var cpu = target.CpuSeconds();
                 var started = Stamp.Now;
                 await PublishAsync(messages).ConfigureAwait(false);
                 var expected = (long)clients * messages;
                 await Delivery.WaitAsync(pool, expected, started, $"fanout {target.Name} run {run}/{runs}").ConfigureAwait(false);
-                var cpuUsed = target.Pid is { } p ? ProcessStats.CpuSeconds(p) - cpu : double.NaN;
+                var cpuUsed = target.CpuSeconds() - cpu;
                 var report = await pool.ReportAsync([seq]).ConfigureAwait(false);
                 var seconds = Stamp.MicrosBetween(started, report.Last) / 1e6;
                 var result = new Result("fanout", target.Name, setup)

@@ -79,12 +79,12 @@ internal static class Paced
             var before = Expected();
             var publishedBefore = perRoom.Sum();
 
-            var cpu = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : double.NaN;
+            var cpu = target.CpuSeconds();
             var started = Stamp.Now;
             await PublishForAsync(seconds).ConfigureAwait(false);
             var published = perRoom.Sum() - publishedBefore;
             await Delivery.WaitAsync(pool, Expected() - before, started, $"{name} {target.Name}").ConfigureAwait(false);
-            var cpuUsed = target.Pid is { } p ? ProcessStats.CpuSeconds(p) - cpu : double.NaN;
+            var cpuUsed = target.CpuSeconds() - cpu;
             var report = await pool.ReportAsync(perRoom).ConfigureAwait(false);
             result.Add("publishes/s", published / (Stamp.MicrosBetween(started, report.Last) / 1e6))
                 .Add("deliveries/s", report.Received / (Stamp.MicrosBetween(started, report.Last) / 1e6))

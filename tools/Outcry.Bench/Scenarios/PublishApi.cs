@@ -26,7 +26,7 @@ internal static class PublishApi
         async Task<(double Rate, double CpuMicros)> RateAsync(double duration, Func<Task> request)
         {
             long done = 0;
-            var cpu = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : double.NaN;
+            var cpu = target.CpuSeconds();
             var started = Stamp.Now;
             var until = started + (long)(duration * System.Diagnostics.Stopwatch.Frequency);
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -38,7 +38,7 @@ internal static class PublishApi
                 }
             })).ConfigureAwait(false);
             var elapsed = Stamp.MicrosBetween(started, Stamp.Now) / 1e6;
-            var cpuUsed = target.Pid is { } p ? ProcessStats.CpuSeconds(p) - cpu : double.NaN;
+            var cpuUsed = target.CpuSeconds() - cpu;
             return (done / elapsed, cpuUsed * 1e6 / Math.Max(1, done));
         }
     }
