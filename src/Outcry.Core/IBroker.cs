@@ -41,9 +41,3 @@ public sealed class InMemoryBroker(InMemoryHistoryStore history, IPublicationSin
         }
     }
 }
-
-/// <summary>
-/// The engine could not accept a publication (its store is unreachable): nothing was kept or delivered, and the
-/// publisher should be told to retry (the HTTP API answers 503).
-/// </summary>
-public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

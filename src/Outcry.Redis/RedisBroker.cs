@@ -24,6 +24,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     private readonly string _node;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<int>> _calls = new();
     private readonly SemaphoreSlim _order = new(1, 1);
+    private readonly ResilientSubscription _subscription;
     private long _nextCall;
     private long _lastSequence = -1; // -1: nothing seen yet
     private string? _epoch;
@@ -36,8 +37,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         _history = history;
         _sink = sink;
         _logger = logger;
-        var queue = redis.GetSubscriber().Subscribe(history.Keys.Channel);
-        queue.OnMessage(OnMessageAsync);
+        _subscription = new ResilientSubscription(redis, history.Keys.Channel, OnMessageAsync);
         redis.ConnectionRestored += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription)
@@ -64,7 +64,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         {
             position = await _history.AppendAsync(publication, PublicationCodec.Tail(publication, _node, call)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (EngineUnavailableException e)
         {
             _calls.TryRemove(call, out _);
             if (publication.Volatile)
@@ -74,7 +74,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
             }
 
             LogUnavailable(_logger, e.Message);
-            throw new BrokerUnavailableException("Redis is unreachable: the publication was not accepted", e);
+            throw new EngineUnavailableException("Redis is unreachable: the publication was not accepted", e.InnerException);
         }
 
         // While the subscription is coming back, this node gets its copy with the catch-up, later: no waiting.
@@ -95,7 +95,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         return new PublishResult(position, 0);
     }
 
-    public void Dispose() => _redis.GetSubscriber().Unsubscribe(_history.Keys.Channel);
+    public void Dispose() => _subscription.Dispose();
 
     private async Task OnMessageAsync(ChannelMessage message)
     {
@@ -144,7 +144,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
                 _order.Release();
             }
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (EngineUnavailableException e)
         {
             LogUnavailable(_logger, e.Message);
         }

@@ -50,6 +50,6 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Sorted set of nodes, scored by their last heartbeat (unix ms).</summary>
     public RedisKey Nodes => _tag + ":nodes";
 
-    /// <summary>What a node added to presence ("room\nconnection\nuser"), so its entries go when it dies.</summary>
+    /// <summary>What a node added to presence (JSON <c>[room, connection, user]</c>), so its entries go when it dies.</summary>
     public RedisKey NodePresence(string node) => _tag + ":node:" + node + ":p";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Outcry.Core;
 using StackExchange.Redis;
 
@@ -47,7 +48,8 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
         for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])) do
           local list = ARGV[4] .. 'node:' .. node .. ':p'
           for _, entry in ipairs(redis.call('SMEMBERS', list)) do
-            local room, connection, user = string.match(entry, '^(.*)\n(.*)\n(.*)$')
+            local e = cjson.decode(entry)
+            local room, connection, user = e[1], e[2], e[3]
             if redis.call('HDEL', ARGV[4] .. room .. ':pc', connection) == 1 and user ~= '' then
               local users = ARGV[4] .. room .. ':pu'
               if redis.call('HINCRBY', users, user, -1) <= 0 then redis.call('HDEL', users, user) end
@@ -86,8 +88,8 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
         var count = batch.HashLengthAsync(_keys.PresenceConnections(name));
         var users = batch.HashKeysAsync(_keys.PresenceUsers(name));
         batch.Execute();
-        var all = await users.ConfigureAwait(false);
-        return new Presence((int)await count.ConfigureAwait(false), all.Length, [.. all.Take(maxUsers).Select(u => (string)u!)]);
+        var all = await RedisHistoryStore.Reachable(users).ConfigureAwait(false);
+        return new Presence((int)await RedisHistoryStore.Reachable(count).ConfigureAwait(false), all.Length, [.. all.Take(maxUsers).Select(u => (string)u!)]);
     }
 
     public void Dispose() => _heartbeat.Dispose();
@@ -109,13 +111,16 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
         }
     }
 
+    // What this node lists for a presence entry: JSON, so that no room, connection or user id can break it apart.
+    private static string Entry(string room, string connectionId, string? user) => JsonSerializer.Serialize<string[]>([room, connectionId, user ?? ""]);
+
     private async ValueTask<PresenceChange> ChangeAsync(string script, string ns, string room, string connectionId, string? user)
     {
         var name = RedisKeys.Room(ns, room);
-        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(
             script,
             [_keys.PresenceConnections(name), _keys.PresenceUsers(name), _keys.NodePresence(_node), _keys.Nodes],
-            [connectionId, user ?? "", $"{name}\n{connectionId}\n{user}", _time.GetUtcNow().ToUnixTimeMilliseconds(), _node]).ConfigureAwait(false))!;
+            [connectionId, user ?? "", Entry(name, connectionId, user), _time.GetUtcNow().ToUnixTimeMilliseconds(), _node])).ConfigureAwait(false))!;
         return new PresenceChange((int)result[0], (int)result[1], (int)result[2] == 1);
     }
 }

@@ -18,11 +18,11 @@ public sealed class RedisRecoveryStore(IConnectionMultiplexer redis, RedisOption
     private readonly RedisKeys _keys = new(options.Prefix);
 
     public async ValueTask SaveAsync(RecoverySession session, TimeSpan window, CancellationToken cancellationToken = default) =>
-        await _db.StringSetAsync(_keys.Recovery(session.Pid), JsonSerializer.SerializeToUtf8Bytes(session, Json), window).ConfigureAwait(false);
+        await RedisHistoryStore.Reachable(_db.StringSetAsync(_keys.Recovery(session.Pid), JsonSerializer.SerializeToUtf8Bytes(session, Json), window)).ConfigureAwait(false);
 
     public async ValueTask<RecoverySession?> TakeAsync(string pid, CancellationToken cancellationToken = default)
     {
-        var value = await _db.StringGetDeleteAsync(_keys.Recovery(pid)).ConfigureAwait(false);
+        var value = await RedisHistoryStore.Reachable(_db.StringGetDeleteAsync(_keys.Recovery(pid))).ConfigureAwait(false);
         return value.IsNull ? null : JsonSerializer.Deserialize<RecoverySession>((byte[])value!, Json);
     }
 }

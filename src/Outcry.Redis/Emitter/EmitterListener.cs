@@ -27,9 +27,7 @@ public sealed partial class EmitterListener : IDisposable
     private const int RemoteDisconnect = 4;
     private const int ServerSideEmit = 6;
 
-    private readonly ISubscriber _subscriber;
-    private readonly RedisChannel _broadcasts;
-    private readonly RedisChannel _requests;
+    private readonly ResilientSubscription[] _subscriptions;
     private readonly string _requestPrefix;
     private readonly IPublicationSink _sink;
     private readonly IConnectionCommands _commands;
@@ -37,17 +35,17 @@ public sealed partial class EmitterListener : IDisposable
 
     public EmitterListener(IConnectionMultiplexer redis, string key, IPublicationSink sink, IConnectionCommands commands, ILogger<EmitterListener> logger)
     {
-        _subscriber = redis.GetSubscriber();
-        _broadcasts = RedisChannel.Pattern(key + "#*");
-        _requests = RedisChannel.Pattern(key + "-request#*");
         _requestPrefix = key + "-request#";
         _sink = sink;
         _commands = commands;
         _logger = logger;
 
         // One queue each, handled in order, as the adapter handles its messages.
-        _subscriber.Subscribe(_broadcasts).OnMessage(m => OnBroadcast((byte[])m.Message!));
-        _subscriber.Subscribe(_requests).OnMessage(m => OnRequest(m.Channel.ToString(), (byte[])m.Message!));
+        _subscriptions =
+        [
+            new ResilientSubscription(redis, RedisChannel.Pattern(key + "#*"), m => Handled(() => OnBroadcast((byte[])m.Message!))),
+            new ResilientSubscription(redis, RedisChannel.Pattern(key + "-request#*"), m => Handled(() => OnRequest(m.Channel.ToString(), (byte[])m.Message!))),
+        ];
     }
 
     /// <summary>Emitted events delivered to this node's connections (whether or not any was selected).</summary>
@@ -57,8 +55,16 @@ public sealed partial class EmitterListener : IDisposable
 
     public void Dispose()
     {
-        _subscriber.Unsubscribe(_broadcasts);
-        _subscriber.Unsubscribe(_requests);
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
+    }
+
+    private static Task Handled(Action handle)
+    {
+        handle();
+        return Task.CompletedTask;
     }
 
     /// <summary>Reads an emitter broadcast; null (and why) when it is not one Outcry can deliver.</summary>

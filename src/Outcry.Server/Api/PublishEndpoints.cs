@@ -139,15 +139,15 @@ internal static class PublishEndpoints
         api.MapGet("/api/stats", () => Results.Json(Stats(io, engine, sse), JsonDefaults.Options));
     }
 
-    // A publication the engine could not accept (Redis unreachable) is answered 503, so the backend retries; in a
-    // batch, the ones before it were published.
-    private static async ValueTask<object?> UnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // What the engine cannot do now (Redis unreachable) is answered 503, so the backend retries; in a batch, the
+    // publications before it were published.
+    internal static async ValueTask<object?> UnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {
             return await next(context).ConfigureAwait(false);
         }
-        catch (BrokerUnavailableException e)
+        catch (EngineUnavailableException e)
         {
             return ApiError.Unavailable(e.Message);
         }

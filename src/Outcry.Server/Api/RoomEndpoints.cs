@@ -19,7 +19,7 @@ internal static class RoomEndpoints
         var apiKey = app.Services.GetRequiredService<ApiKey>();
         var history = app.Services.GetRequiredService<IHistoryStore>();
         var presence = app.Services.GetRequiredService<IPresenceStore>();
-        var rooms = app.MapGroup("/api/rooms/{room}").AddEndpointFilter(apiKey.FilterAsync);
+        var rooms = app.MapGroup("/api/rooms/{room}").AddEndpointFilter(apiKey.FilterAsync).AddEndpointFilter(PublishEndpoints.UnavailableAsync);
 
         rooms.MapGet("/history", async (string room, string? since, int? limit, string? @namespace, CancellationToken cancel) =>
         {

@@ -30,8 +30,16 @@ internal sealed partial class PushHub(
         {
             socket.Data[IdentityKey] = await authenticator.AuthenticateAsync(socket).ConfigureAwait(false);
 
-            // Where this connection starts: a recovering client that never received an event resumes from here.
-            socket.Data[Recovery.StartKey] = await history.LatestAsync().ConfigureAwait(false);
+            // Where this connection starts: a recovering client that never received an event resumes from here. When
+            // the history cannot say (Redis unreachable), the client connects all the same, without recovery.
+            try
+            {
+                socket.Data[Recovery.StartKey] = await history.LatestAsync().ConfigureAwait(false);
+            }
+            catch (EngineUnavailableException e)
+            {
+                LogNoStart(logger, socket.Id, e.Message);
+            }
         });
         nsp.OnConnection(OnConnection);
     }
@@ -159,7 +167,7 @@ internal sealed partial class PushHub(
         {
             result = await publisher.PublishAsync(publication, PublishSource.Socket).ConfigureAwait(false);
         }
-        catch (BrokerUnavailableException e)
+        catch (EngineUnavailableException e)
         {
             ack?.Invoke(Failed(e.Message));
             return;
@@ -243,6 +251,9 @@ internal sealed partial class PushHub(
 
         return JsonValues.StringOrNumber(value);
     }
+
+    [LoggerMessage(203, LogLevel.Warning, "Socket {Id} connects without recovery: {Why}")]
+    private static partial void LogNoStart(ILogger logger, string id, string why);
 
     [LoggerMessage(202, LogLevel.Warning, "Socket {Id}: the current state of room '{Room}' could not be sent")]
     private static partial void LogStateFailed(ILogger logger, string id, string room, Exception exception);

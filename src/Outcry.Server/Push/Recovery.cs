@@ -50,7 +50,17 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
 
     public async ValueTask<RecoveredSession?> RestoreAsync(Namespace nsp, string pid, string? offset)
     {
-        var session = await sessions.TakeAsync(pid).ConfigureAwait(false);
+        RecoverySession? session;
+        try
+        {
+            session = await sessions.TakeAsync(pid).ConfigureAwait(false);
+        }
+        catch (EngineUnavailableException e)
+        {
+            Failed(e.Message);
+            return null;
+        }
+
         if (session is null || session.Namespace != nsp.Name)
         {
             Failed("no session (unknown, expired or already used)");
@@ -85,7 +95,17 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
     // Every publication of the session's rooms after `since`, once each, oldest first; null if any room lost some.
     private async ValueTask<IReadOnlyList<MissedEvent>?> ReplayAsync(RecoverySession session, StreamPosition since)
     {
-        var (missed, failure) = await HistoryReplay.MissedAsync(history, session.Namespace, session.Rooms, since).ConfigureAwait(false);
+        IReadOnlyList<Publication>? missed;
+        string? failure;
+        try
+        {
+            (missed, failure) = await HistoryReplay.MissedAsync(history, session.Namespace, session.Rooms, since).ConfigureAwait(false);
+        }
+        catch (EngineUnavailableException e)
+        {
+            (missed, failure) = (null, e.Message);
+        }
+
         if (missed is null)
         {
             Failed(failure!);

@@ -5,7 +5,8 @@ namespace Outcry.Server.Push;
 
 /// <summary>
 /// socketsJoin, socketsLeave and disconnectSockets on this node's sockets, as the socket.io emitter asks them of
-/// every node. A join sends the room's current state, as any join does.
+/// every node. A join sends the room's current state, as any join does; a room name the API would refuse (empty,
+/// too long, control characters) is not joined.
 /// </summary>
 internal sealed class SocketCommands(SocketIoServer io, PushHub hub) : IConnectionCommands
 {
@@ -14,7 +15,7 @@ internal sealed class SocketCommands(SocketIoServer io, PushHub hub) : IConnecti
         var sockets = Select(ns, rooms, except);
         foreach (var socket in sockets)
         {
-            foreach (var room in join)
+            foreach (var room in join.Where(r => RoomNames.Validate(r) is null))
             {
                 _ = hub.JoinAsync(socket, room); // logs its own failures
             }

@@ -103,3 +103,31 @@ describe('when Redis goes away', () => {
   });
 });
 
+
+describe('a node started while Redis is down', () => {
+  it('starts, says it is not ready, serves clients, and joins in once Redis is up', async () => {
+    await redis.stop();
+    const late = await startServer({
+      app: 'outcry', args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`],
+    });
+    try {
+      const ready = await fetch(`${late.url}/readyz`);
+      assert.equal(ready.status, 503);
+      const client = await connect(make(`${late.url}?itemId=800`)); // without recovery, but connected
+      const bids = [];
+      client.on('bid', (n) => bids.push(n));
+      assert.equal((await publishVia(late, { room: '800', event: 'bid', data: 1 })).status, 503);
+
+      await redis.start();
+      await eventually(async () => (await fetch(`${late.url}/readyz`)).status === 200, 'the node is ready once Redis is up', 20_000);
+      // Published through another node: the late node subscribed on its own once Redis was reachable.
+      await eventually(async () => {
+        await publishVia(nodes[0], { room: '800', event: 'bid', data: 2 });
+        return bids.includes(2);
+      }, 'the late node delivers what other nodes publish', 20_000);
+      assert.ok(!bids.includes(1));
+    } finally {
+      await late.stop();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+using StackExchange.Redis;
+
+namespace Outcry.Redis;
+
+/// <summary>
+/// A subscription made now, or as soon as Redis can be reached: a node starts while Redis is down and listens once
+/// it is up (StackExchange.Redis then keeps the subscription across reconnections itself).
+/// </summary>
+internal sealed class ResilientSubscription : IDisposable
+{
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisChannel _channel;
+    private readonly Func<ChannelMessage, Task> _handler;
+    private readonly ITimer? _retry;
+    private int _subscribed;
+
+    public ResilientSubscription(IConnectionMultiplexer redis, RedisChannel channel, Func<ChannelMessage, Task> handler)
+    {
+        _redis = redis;
+        _channel = channel;
+        _handler = handler;
+        if (!TrySubscribe())
+        {
+            _retry = TimeProvider.System.CreateTimer(static s => ((ResilientSubscription)s!).TrySubscribe(), this, RetryEvery, RetryEvery);
+        }
+    }
+
+    public void Dispose()
+    {
+        _retry?.Dispose();
+        if (Volatile.Read(ref _subscribed) == 1)
+        {
+            _redis.GetSubscriber().Unsubscribe(_channel);
+        }
+    }
+
+    private bool TrySubscribe()
+    {
+        if (Volatile.Read(ref _subscribed) == 1)
+        {
+            return true;
+        }
+
+        try
+        {
+            var queue = _redis.GetSubscriber().Subscribe(_channel);
+            if (Interlocked.Exchange(ref _subscribed, 1) == 1)
+            {
+                return true; // a timer tick that overlapped already did it
+            }
+
+            queue.OnMessage(_handler);
+            _retry?.Dispose();
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+}
