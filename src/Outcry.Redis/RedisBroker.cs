@@ -168,7 +168,18 @@ public sealed partial class RedisBroker : IBroker, IDisposable
             return;
         }
 
-        var missed = await _history.LogAsync(_lastSequence, next.Sequence).ConfigureAwait(false);
+        List<Publication> missed;
+        try
+        {
+            missed = await _history.LogAsync(_lastSequence, next.Sequence).ConfigureAwait(false);
+        }
+        catch (EngineUnavailableException e)
+        {
+            // What arrived is still delivered; the gap is reported below.
+            LogUnavailable(_logger, e.Message);
+            missed = [];
+        }
+
         if (missed.Count < next.Sequence - _lastSequence - 1)
         {
             LogLostFromLog(_logger, next.Sequence - _lastSequence - 1 - missed.Count);
