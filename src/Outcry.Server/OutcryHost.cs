@@ -61,6 +61,7 @@ public static partial class OutcryHost
         services.AddSingleton<RoomAuthorizer>();
         services.AddSingleton<PushHub>();
         services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<IConnectionCommands, SocketCommands>();
         return services;
     }
 
@@ -75,6 +76,7 @@ public static partial class OutcryHost
             services.AddSingleton<IBroker>(sp => new InMemoryBroker(sp.GetRequiredService<InMemoryHistoryStore>(), sp.GetRequiredService<IPublicationSink>()));
             services.AddSingleton<IRecoveryStore>(_ => new InMemoryRecoveryStore());
             services.AddSingleton<IPresenceStore>(_ => new InMemoryPresenceStore());
+            services.AddSingleton<IClusterCommands>(sp => new LocalClusterCommands(sp.GetRequiredService<IConnectionCommands>()));
             return;
         }
 
@@ -102,7 +104,8 @@ public static partial class OutcryHost
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>()));
         services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>()));
         services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
-        services.AddSingleton<IConnectionCommands, SocketCommands>();
+        services.AddSingleton<IClusterCommands>(sp => new RedisClusterCommands(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<IConnectionCommands>(), node, sp.GetRequiredService<ILogger<RedisClusterCommands>>()));
         if ((configuration.GetSection("Outcry:Redis").Get<RedisOptions>() ?? new()).EmitterKey is { Length: > 0 })
         {
             services.AddSingleton(sp => new EmitterListener(
@@ -140,8 +143,9 @@ public static partial class OutcryHost
             presence.Attach(nsp);
         }
 
-        // With the Redis engine, the socket.io emitter's messages reach this node's clients from now on.
+        // With the Redis engine, the socket.io emitter's messages and other nodes' commands reach this node from now on.
         _ = app.Services.GetService<EmitterListener>();
+        _ = app.Services.GetRequiredService<IClusterCommands>();
 
         if (!app.Services.GetRequiredService<ApiKey>().IsConfigured)
         {

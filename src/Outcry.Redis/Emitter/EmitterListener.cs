@@ -157,17 +157,18 @@ public sealed partial class EmitterListener : IDisposable
             var request = document.RootElement;
             var type = request.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : -1;
             var opts = request.TryGetProperty("opts", out var o) ? o : default;
-            var (rooms, except) = (Strings(opts, "rooms"), Strings(opts, "except"));
+            var selection = new ConnectionCommand { Kind = default, Namespace = ns, Rooms = Strings(opts, "rooms"), Except = Strings(opts, "except") };
             switch (type)
             {
                 case RemoteJoin:
-                    _commands.Join(ns, rooms, except, Strings(request, "rooms"));
+                    _commands.Run(selection with { Kind = ConnectionCommandKind.Join, Names = Strings(request, "rooms") });
                     break;
                 case RemoteLeave:
-                    _commands.Leave(ns, rooms, except, Strings(request, "rooms"));
+                    _commands.Run(selection with { Kind = ConnectionCommandKind.Leave, Names = Strings(request, "rooms") });
                     break;
                 case RemoteDisconnect:
-                    _commands.Disconnect(ns, rooms, except, request.TryGetProperty("close", out var close) && close.ValueKind == JsonValueKind.True);
+                    var close = request.TryGetProperty("close", out var c) && c.ValueKind == JsonValueKind.True;
+                    _commands.Run(selection with { Kind = ConnectionCommandKind.Disconnect, Close = close });
                     break;
                 case ServerSideEmit:
                     break; // for server-side listeners; Outcry runs no application code

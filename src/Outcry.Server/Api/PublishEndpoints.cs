@@ -117,22 +117,18 @@ internal static class PublishEndpoints
             return Results.Text("ok");
         });
 
-        var hub = app.Services.GetRequiredService<PushHub>();
-        api.MapPost("/api/subscribe", Json(max, (_, body) => Membership(io, hub, body, join: true)));
-        api.MapPost("/api/unsubscribe", Json(max, (_, body) => Membership(io, hub, body, join: false)));
-        api.MapPost("/api/disconnect", Json(max, (_, body) =>
+        var cluster = app.Services.GetRequiredService<IClusterCommands>();
+        api.MapPost("/api/subscribe", Json(max, (_, body) => Membership(cluster, body, join: true)));
+        api.MapPost("/api/unsubscribe", Json(max, (_, body) => Membership(cluster, body, join: false)));
+        api.MapPost("/api/disconnect", Json(max, async (_, body) =>
         {
-            if (!TrySelect(io, body, out var sockets, out var error))
+            if (!TrySelect(body, out var selection, out var error))
             {
-                return Task.FromResult(ApiError.BadRequest(error));
+                return ApiError.BadRequest(error);
             }
 
-            foreach (var socket in sockets)
-            {
-                socket.Disconnect();
-            }
-
-            return Task.FromResult(Results.Json(new { ok = true, connections = sockets.Count }, JsonDefaults.Options));
+            var count = await cluster.RunAsync(selection with { Kind = ConnectionCommandKind.Disconnect }).ConfigureAwait(false);
+            return Results.Json(new { ok = true, connections = count }, JsonDefaults.Options);
         }));
 
         var sse = app.Services.GetRequiredService<Sse.SseHub>();
@@ -180,9 +176,9 @@ internal static class PublishEndpoints
 
     // {user | connection, room | rooms[], namespace?} → the selected connections join (or leave) the rooms, and
     // get their current state. The backend decides, so private rooms are allowed here.
-    private static async Task<IResult> Membership(SocketIoServer io, PushHub hub, JsonElement body, bool join)
+    private static async Task<IResult> Membership(IClusterCommands cluster, JsonElement body, bool join)
     {
-        if (!TrySelect(io, body, out var sockets, out var error))
+        if (!TrySelect(body, out var selection, out var error))
         {
             return ApiError.BadRequest(error);
         }
@@ -208,29 +204,17 @@ internal static class PublishEndpoints
             return ApiError.BadRequest(invalid);
         }
 
-        foreach (var socket in sockets)
-        {
-            foreach (var name in rooms)
-            {
-                if (join)
-                {
-                    await hub.JoinAsync(socket, name).ConfigureAwait(false);
-                }
-                else if (name != socket.Id)
-                {
-                    socket.Leave(name);
-                }
-            }
-        }
-
-        return Results.Json(new { ok = true, connections = sockets.Count }, JsonDefaults.Options);
+        // On every node: the user's or connection's sockets join (with the rooms' current state) or leave.
+        var kind = join ? ConnectionCommandKind.Join : ConnectionCommandKind.Leave;
+        var count = await cluster.RunAsync(selection with { Kind = kind, Names = rooms }).ConfigureAwait(false);
+        return Results.Json(new { ok = true, connections = count }, JsonDefaults.Options);
     }
 
-    // {user: "42"} → every connection of that user (its user:42 room); {connection: "<socket id>"} → that one;
-    // in the given namespace, or in every namespace when none is named.
-    private static bool TrySelect(SocketIoServer io, JsonElement body, out List<SocketIoSocket> sockets, out string error)
+    // {user: "42"} → every connection of that user (its user:42 room); {connection: "<socket id>"} → that one (a
+    // connection id is a room of its own); in the given namespace, or in every namespace when none is named.
+    private static bool TrySelect(JsonElement body, out ConnectionCommand selection, out string error)
     {
-        sockets = [];
+        selection = null!;
         error = "";
         if (body.ValueKind != JsonValueKind.Object)
         {
@@ -246,24 +230,12 @@ internal static class PublishEndpoints
             return false;
         }
 
-        var namespaces = io.Namespaces.AsEnumerable();
-        if (StringOrNumber(body, "namespace") is { } name)
+        selection = new ConnectionCommand
         {
-            namespaces = io.TryGetNamespace(name, out var nsp) ? [nsp] : [];
-        }
-
-        foreach (var nsp in namespaces)
-        {
-            if (user is not null)
-            {
-                sockets.AddRange(nsp.In(RoomNames.ForUser(user)));
-            }
-            else if (nsp.TryGetSocket(connection!, out var socket))
-            {
-                sockets.Add(socket);
-            }
-        }
-
+            Kind = ConnectionCommandKind.Join,
+            Namespace = StringOrNumber(body, "namespace"),
+            Rooms = [user is not null ? RoomNames.ForUser(user) : connection!],
+        };
         return true;
     }
 

@@ -1,5 +1,5 @@
+using System.Text.Json;
 using Outcry.Core;
-using Outcry.Server.Sse;
 using Outcry.SocketIO;
 
 namespace Outcry.Server.Push;
@@ -8,7 +8,7 @@ namespace Outcry.Server.Push;
 /// Keeps the presence store in step with the rooms of sockets and EventSources, and tells the members of the rooms
 /// named in <c>Outcry:Presence:Events</c> who joined and left.
 /// </summary>
-internal sealed partial class PresenceTracker(IPresenceStore store, SocketIoServer io, SseHub sse, OutcryOptions options, ILogger<PresenceTracker> logger)
+internal sealed partial class PresenceTracker(IPresenceStore store, IClusterCommands cluster, OutcryOptions options, ILogger<PresenceTracker> logger)
 {
     public const string EventName = "presence";
 
@@ -62,14 +62,32 @@ internal sealed partial class PresenceTracker(IPresenceStore store, SocketIoServ
             data[joined ? "joined" : "left"] = user;
         }
 
-        // Only the latest counts matter to a connection that fell behind.
-        var key = "\u0001presence\u0000" + ns + "\u0000" + room;
-        if (io.TryGetNamespace(ns, out var nsp))
+        // To the room's members on every node; only the latest counts matter to a connection that fell behind.
+        var announce = new ConnectionCommand
         {
-            nsp.To(room).Superseding(key).Emit(EventName, data);
+            Kind = ConnectionCommandKind.Announce,
+            Namespace = ns,
+            Rooms = [room],
+            Event = EventName,
+            Data = JsonSerializer.SerializeToElement(data),
+        };
+        var sent = cluster.RunAsync(announce);
+        if (!sent.IsCompletedSuccessfully)
+        {
+            _ = LogFailureAsync(ns, room, sent);
         }
+    }
 
-        sse.Emit(ns, room, EventName, data, key);
+    private async Task LogFailureAsync(string ns, string room, Task sent)
+    {
+        try
+        {
+            await sent.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogPresenceFailed(logger, ns, room, e);
+        }
     }
 
     [LoggerMessage(301, LogLevel.Warning, "Presence of room '{Room}' in namespace {Namespace} could not be updated")]

@@ -6,13 +6,16 @@ import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
 import { startFront, startRedis } from './redis.mjs';
 import { clientFactory, connect, eventually } from './util.mjs';
-import { API_KEY, api, deliveredTo } from './push.mjs';
+import { API_KEY, JWT_SECRET, api, deliveredTo, jwt } from './push.mjs';
 
 let redis;
 const nodes = [];
 before(async () => {
   redis = await startRedis();
-  const args = [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`];
+  const args = [
+    `--Outcry:ApiKey=${API_KEY}`, `--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Presence:Events:0=lot:*',
+    '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`,
+  ];
   for (let i = 0; i < 3; i++) nodes.push(await startServer({ app: 'outcry', args }));
 });
 after(async () => {
@@ -56,6 +59,30 @@ describe('three nodes on one Redis', () => {
     await Promise.all([connect(make(`${nodes[0].url}?itemId=400`)), connect(make(`${nodes[1].url}?itemId=400`))]);
     await eventually(async (saw) => saw((await api(nodes[2].url, '/api/rooms/400/presence', undefined, { method: 'GET' })).json)?.count === 2,
       'presence through node 3 counts the connections of nodes 1 and 2');
+  });
+
+  it('presence events reach the room\'s members on every node', async () => {
+    const watcher = await connect(make(`${nodes[0].url}?itemId=lot:9`));
+    const events = [];
+    watcher.on('presence', (p) => events.push(p));
+    await connect(make(`${nodes[1].url}?itemId=lot:9`, { auth: { token: jwt({ sub: 'ann' }) } }));
+    await eventually(() => events.some((p) => p.joined === 'ann' && p.count === 2), 'node 1\'s client hears ann join on node 2');
+  });
+
+  it('the API\'s subscribe and disconnect through node 3 act on the user\'s connections on every node', async () => {
+    const as = { auth: { token: jwt({ sub: 'bob' }) } };
+    const [tab1, tab2] = await Promise.all([connect(make(nodes[0].url, as)), connect(make(nodes[1].url, as))]);
+    const { json } = await api(nodes[2].url, '/api/subscribe', { user: 'bob', room: 'vip:1' });
+    assert.deepStrictEqual(json, { ok: true, connections: 2 });
+    await deliveredTo({
+      all: [tab1, tab2], expected: [tab1, tab2], event: 'vip',
+      marker: () => publishVia(nodes[2], { broadcast: true, event: 'marker' }),
+      publish: () => publishVia(nodes[2], { room: 'vip:1', event: 'vip' }),
+    });
+
+    const gone = [tab1, tab2].map((s) => new Promise((r) => s.once('disconnect', r)));
+    assert.deepStrictEqual((await api(nodes[2].url, '/api/disconnect', { user: 'bob' })).json, { ok: true, connections: 2 });
+    assert.deepStrictEqual(await Promise.all(gone), ['io server disconnect', 'io server disconnect']);
   });
 
   it('a client whose node stops comes back through another node and recovers exactly what it missed', async () => {
