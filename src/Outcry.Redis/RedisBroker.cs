@@ -25,14 +25,20 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     private readonly ConcurrentDictionary<long, TaskCompletionSource<int>> _calls = new();
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly ResilientSubscription _subscription;
+    private readonly Action? _onLost;
     private long _nextCall;
     private long _lastSequence = -1; // -1: nothing seen yet
     private string? _epoch;
 
     /// <param name="node">This node's id, new at every start (<see cref="NewNodeId"/>).</param>
-    public RedisBroker(IConnectionMultiplexer redis, RedisHistoryStore history, IPublicationSink sink, string node, ILogger<RedisBroker> logger)
+    /// <param name="onLost">
+    /// Called when publications this node missed are no longer in the log: the host closes its connections then, so
+    /// their clients reconnect and recover what they missed from the history (or learn that they cannot).
+    /// </param>
+    public RedisBroker(IConnectionMultiplexer redis, RedisHistoryStore history, IPublicationSink sink, string node, ILogger<RedisBroker> logger, Action? onLost = null)
     {
         _node = node;
+        _onLost = onLost;
         _redis = redis;
         _history = history;
         _sink = sink;
@@ -183,6 +189,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         if (missed.Count < next.Sequence - _lastSequence - 1)
         {
             LogLostFromLog(_logger, next.Sequence - _lastSequence - 1 - missed.Count);
+            _onLost?.Invoke();
         }
 
         foreach (var publication in missed)
@@ -211,6 +218,6 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     [LoggerMessage(503, LogLevel.Warning, "The history's epoch changed from {Old} to {New}: Redis lost its data; clients holding old offsets will not recover")]
     private static partial void LogNewEpoch(ILogger logger, string old, string @new);
 
-    [LoggerMessage(504, LogLevel.Error, "{Count} publications were missed by this node's subscription and are no longer in the log; their rooms' clients recover from history when they reconnect")]
+    [LoggerMessage(504, LogLevel.Error, "{Count} publications were missed by this node's subscription and are no longer in the log: its connections are closed, so that their clients recover from the history")]
     private static partial void LogLostFromLog(ILogger logger, long count);
 }

@@ -46,13 +46,14 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
     /// nodes' channel, atomically (a volatile one is only published). <paramref name="tail"/> is its encoding
     /// (<see cref="PublicationCodec.Tail"/>).
     /// </summary>
-    internal async Task<StreamPosition?> AppendAsync(Publication publication, string tail)
+    /// <param name="channel">Where to publish: the nodes' channel unless a test says otherwise.</param>
+    internal async Task<StreamPosition?> AppendAsync(Publication publication, string tail, RedisChannel? channel = null)
     {
         var rooms = publication.Volatile ? [] : publication.HistoryRooms().ToList();
         var keys = new List<RedisKey>(5 + (rooms.Count * 3)) { _keys.Epoch, _keys.Sequence, _keys.Rooms, _keys.Removed, _keys.Log };
         var args = new List<RedisValue>(8 + (rooms.Count * 3))
         {
-            Now, StreamPosition.NewEpoch(), _keys.Channel.ToString(), tail, publication.Volatile ? 1 : 0,
+            Now, StreamPosition.NewEpoch(), (channel ?? _keys.Channel).ToString(), tail, publication.Volatile ? 1 : 0,
             publication.Key ?? "", (long)_options.StateTtl.TotalMilliseconds, _logSize,
         };
         foreach (var room in rooms)

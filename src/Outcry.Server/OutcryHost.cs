@@ -101,7 +101,13 @@ public static partial class OutcryHost
         services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<RedisHistoryStore>());
         var node = RedisBroker.NewNodeId();
         services.AddSingleton<IBroker>(sp => new RedisBroker(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>()));
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>(),
+            onLost: () =>
+            {
+                // Publications this node missed are gone from the log: its clients reconnect and recover from history.
+                sp.GetRequiredService<EngineIoServer>().CloseAll();
+                sp.GetRequiredService<SseHub>().EndAll();
+            }));
         services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>()));
         services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
         services.AddSingleton<IClusterCommands>(sp => new RedisClusterCommands(

@@ -22,13 +22,13 @@ public sealed class RedisBrokerTests(RedisServer redis) : IAsyncLifetime
         }
     }
 
-    private async Task<(RedisBroker Broker, RecordingSink Sink, ConnectionMultiplexer Connection)> NodeAsync()
+    private async Task<(RedisBroker Broker, RecordingSink Sink, ConnectionMultiplexer Connection)> NodeAsync(Action? onLost = null)
     {
         var connection = await redis.ConnectAsync();
         _owned.Add(connection);
         var sink = new RecordingSink();
         var history = new RedisHistoryStore(connection, _options, new HistoryOptions());
-        var broker = new RedisBroker(connection, history, sink, RedisBroker.NewNodeId(), NullLogger<RedisBroker>.Instance);
+        var broker = new RedisBroker(connection, history, sink, RedisBroker.NewNodeId(), NullLogger<RedisBroker>.Instance, onLost);
         return (broker, sink, connection);
     }
 
@@ -82,6 +82,32 @@ public sealed class RedisBrokerTests(RedisServer redis) : IAsyncLifetime
         await a.PublishAsync(Bid(31));
         await sinkB.WaitForAsync(32);
         Assert.Equal(Enumerable.Range(0, 32).ToArray(), sinkB.Data());
+    }
+
+    [Theory]
+    [InlineData(100, false)]
+    [InlineData(2, true)]
+    public async Task A_Gap_IsFilledFromTheLog_OrReported_WhenLongerThanTheLog(int logSize, bool lost)
+    {
+        _options.LogSize = logSize;
+        var (a, _, _) = await NodeAsync();
+        var reported = 0;
+        var (_, sinkB, _) = await NodeAsync(() => Interlocked.Increment(ref reported));
+        await a.PublishAsync(Bid(0));
+        await sinkB.WaitForAsync(1);
+
+        // Five publications the nodes never heard of (kept and logged, published where nobody listens), as while a
+        // subscription was down; then one they hear: B sees the sequence jump.
+        var store = new RedisHistoryStore(redis.Connection, _options, new HistoryOptions());
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendAsync(Bid(i), PublicationCodec.Tail(Bid(i), "elsewhere", 0), RedisChannel.Literal("nowhere"));
+        }
+
+        await a.PublishAsync(Bid(6));
+        await sinkB.WaitForAsync(lost ? 3 : 7); // lost: 0, 5 (the log's other entry is 6 itself), 6
+        Assert.Equal(lost ? [0, 5, 6] : [0, 1, 2, 3, 4, 5, 6], sinkB.Data());
+        Assert.Equal(lost ? 1 : 0, Volatile.Read(ref reported));
     }
 
     [Fact]
