@@ -16,6 +16,13 @@ public interface IRecoveryStore
 
     /// <summary>The session of <paramref name="pid"/>, removed; null when unknown or expired.</summary>
     ValueTask<RecoverySession?> TakeAsync(string pid, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps the session of a connection that is still live (its rooms changed), so that another node can restore it
+    /// if this one dies without saving it. Ignored once the session was saved at disconnection. A no-op where
+    /// sessions die with the process anyway (in memory).
+    /// </summary>
+    ValueTask KeepLiveAsync(RecoverySession session, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
 
 /// <summary>The single-node recovery store; expired sessions are dropped when looked up and by a periodic sweep.</summary>

@@ -41,6 +41,9 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Recovery(string pid) => _tag + ":rec:" + pid;
 
+    /// <summary>A live connection's recovery session, with its node's id (see <see cref="RedisRecoveryStore"/>).</summary>
+    public RedisKey LiveRecovery(string pid) => _tag + ":live:" + pid;
+
     /// <summary>A room's connections (id → user, "" when anonymous).</summary>
     public RedisKey PresenceConnections(string room) => RoomKeyPrefix + room + ":pc";
 

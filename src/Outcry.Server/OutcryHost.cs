@@ -108,7 +108,8 @@ public static partial class OutcryHost
                 sp.GetRequiredService<EngineIoServer>().CloseAll();
                 sp.GetRequiredService<SseHub>().EndAll();
             }));
-        services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>()));
+        services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node, sp.GetRequiredService<OutcryOptions>().Recovery.Window));
         services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
         services.AddSingleton<IClusterCommands>(sp => new RedisClusterCommands(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<IConnectionCommands>(), node, sp.GetRequiredService<ILogger<RedisClusterCommands>>()));
@@ -147,6 +148,11 @@ public static partial class OutcryHost
             var nsp = Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name);
             hub.Attach(nsp);
             presence.Attach(nsp);
+            if (options.Engine.Equals("redis", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another node may have to restore these sessions if this one crashes.
+                (io.Recovery as Recovery)?.Attach(nsp);
+            }
         }
 
         // With the Redis engine, the socket.io emitter's messages and other nodes' commands reach this node from now on.

@@ -25,7 +25,50 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
 {
     private readonly RedisOptions _options = new() { Prefix = "t" + Guid.NewGuid().ToString("N") };
 
-    protected override IRecoveryStore Create() => new RedisRecoveryStore(redis.Connection, _options);
+    protected override IRecoveryStore Create() => new RedisRecoveryStore(redis.Connection, _options, "node-a", TimeSpan.FromMinutes(2), Time);
+
+    private static RecoverySession Live(string pid) =>
+        new(pid, "socket-" + pid, "/", ["lot:1"], new ClientIdentity { UserId = "42" }, new StreamPosition("0a1b2c3d4e5f", 3));
+
+    private Task<bool> BeatAsync(string node, DateTimeOffset at) =>
+        redis.Connection.GetDatabase().SortedSetAddAsync(new RedisKeys(_options.Prefix).Nodes, node, at.ToUnixTimeMilliseconds());
+
+    [Fact]
+    public async Task A_LiveSession_OfANodeThatStoppedBeating_IsTaken_WithinTheWindow_Once()
+    {
+        var store = (RedisRecoveryStore)Create();
+        await BeatAsync("node-a", Time.GetUtcNow());
+        await store.KeepLiveAsync(Live("p10"));
+        await store.KeepLiveAsync(Live("p10") with { Rooms = ["lot:1", "lot:2"] }); // its rooms changed
+
+        Time.Advance(TimeSpan.FromMinutes(1)); // node-a crashed a minute ago: no more beats
+        var back = await store.TakeAsync("p10");
+        Assert.Equal(["lot:1", "lot:2"], back?.Rooms);
+        Assert.Null(await store.TakeAsync("p10"));
+    }
+
+    [Fact]
+    public async Task A_LiveSession_IsGone_OnceTheWindowPassed_SinceItsNodesLastBeat()
+    {
+        var store = (RedisRecoveryStore)Create();
+        await BeatAsync("node-a", Time.GetUtcNow());
+        await store.KeepLiveAsync(Live("p11"));
+        Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        Assert.Null(await store.TakeAsync("p11"));
+    }
+
+    [Fact]
+    public async Task The_SessionSavedAtDisconnection_IsFinal()
+    {
+        var store = (RedisRecoveryStore)Create();
+        await BeatAsync("node-a", Time.GetUtcNow());
+        await store.KeepLiveAsync(Live("p12"));
+        await store.SaveAsync(Live("p12") with { Rooms = ["saved"] }, TimeSpan.FromMinutes(2));
+        await store.KeepLiveAsync(Live("p12")); // a room change reported after the disconnection
+
+        Assert.Equal(["saved"], (await store.TakeAsync("p12"))?.Rooms);
+        Assert.Null(await store.TakeAsync("p12"));
+    }
 
     // Redis expires keys on its own clock: wait (with a deadline) until it did.
     protected override async Task LetPassAsync(IRecoveryStore store, string pid, TimeSpan window)

@@ -33,6 +33,39 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
         }
     }
 
+    /// <summary>
+    /// Keeps each live connection's session up to date where the engine can hold it for another node (Redis), so that
+    /// a node that crashes, and saves nothing at disconnection, does not take its clients' sessions with it.
+    /// </summary>
+    public void Attach(Namespace nsp) => nsp.OnRoomChange(KeepLive, KeepLive);
+
+    private void KeepLive(SocketIoSocket socket, string room)
+    {
+        if (socket.Pid is null || !socket.Data.TryGetValue(StartKey, out var start) || start is not StreamPosition position)
+        {
+            return;
+        }
+
+        var session = new RecoverySession(socket.Pid, socket.Id, socket.Namespace.Name, [.. socket.Rooms], PushHub.IdentityOf(socket), position);
+        var keeping = sessions.KeepLiveAsync(session);
+        if (!keeping.IsCompletedSuccessfully)
+        {
+            _ = KeepLiveAsync(keeping, socket.Id);
+        }
+    }
+
+    private async Task KeepLiveAsync(ValueTask keeping, string id)
+    {
+        try
+        {
+            await keeping.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogKeepFailed(logger, id, e.Message);
+        }
+    }
+
     /// <summary>Waits, at most <paramref name="timeout"/>, for the sessions still being saved; false if some were not.</summary>
     public bool WaitForSaves(TimeSpan timeout) => Task.WaitAll([.. _saving.Keys], timeout);
 
@@ -117,6 +150,9 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
         LogRecovered(logger, session.SocketId, events.Count);
         return events;
     }
+
+    [LoggerMessage(404, LogLevel.Debug, "The live session of socket {Id} could not be kept: {Why}")]
+    private static partial void LogKeepFailed(ILogger logger, string id, string why);
 
     [LoggerMessage(403, LogLevel.Warning, "The recovery session of socket {Id} could not be saved: it will not recover")]
     private static partial void LogSaveFailed(ILogger logger, string id, Exception exception);

@@ -106,6 +106,34 @@ describe('three nodes on one Redis', () => {
       await front.close();
     }
   });
+
+  it('a client whose node crashes comes back through another node and recovers exactly what it missed', async () => {
+    const doomed = await startServer({
+      app: 'outcry', args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`],
+    });
+    let target = doomed.port;
+    const front = await startFront(() => target);
+    try {
+      const client = make(`${front.url}?itemId=900`, { transports: ['websocket'] });
+      const bids = [];
+      client.on('bid', (n) => bids.push(n));
+      await connect(client);
+      await client.emitWithAck('subscribe', { room: 'lot:900' }); // a room joined after connecting
+      await publishVia(nodes[2], { rooms: ['900', 'lot:900'], event: 'bid', data: 1 });
+      await eventually(() => bids.length === 1, 'the first bid');
+
+      target = nodes[0].port;
+      await doomed.kill(); // SIGKILL: it saves nothing
+      await publishVia(nodes[2], { room: '900', event: 'bid', data: 2 });
+      await publishVia(nodes[2], { room: 'lot:900', event: 'bid', data: 3 });
+      await eventually(() => client.connected && bids.length >= 3, 'the client is back with every bid');
+      assert.equal(client.recovered, true, 'the live session was restored on another node');
+      assert.deepStrictEqual(bids, [1, 2, 3]);
+    } finally {
+      await front.close();
+      await doomed.stop();
+    }
+  });
 });
 
 // Last: it stops Redis.

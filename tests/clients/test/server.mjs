@@ -70,7 +70,7 @@ function backoff(ms) {
 /**
  * Starts a server — the conformance server, or with `{app: 'outcry', args}` the real Outcry server with
  * configuration on its command line — and waits until /healthz answers 200.
- * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, logs: () => string,
+ * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, logs: () => string,
  *   onOutput: (listener: (stream: 'stdout' | 'stderr', text: string) => void) => () => void, dumpLogs: (why: string) => void}>}
  */
 export async function startServer(options = {}) {
@@ -205,7 +205,19 @@ export async function startServer(options = {}) {
     delay = Math.min(delay * 2, 250);
   }
 
-  return { url, port, stop, logs, onOutput, dumpLogs };
+  // A crash: SIGKILL, no shutdown at all.
+  const kill = async () => {
+    stopped = true;
+    if (exited) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    await exitPromise;
+  };
+
+  return { url, port, stop, kill, logs, onOutput, dumpLogs };
 }
 
 /**
