@@ -23,6 +23,9 @@ public interface IRecoveryStore
     /// sessions die with the process anyway (in memory).
     /// </summary>
     ValueTask KeepLiveAsync(RecoverySession session, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Drops a live session kept by <see cref="KeepLiveAsync"/> (its connection closed for good).</summary>
+    ValueTask ForgetLiveAsync(string pid, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
 
 /// <summary>The single-node recovery store; expired sessions are dropped when looked up and by a periodic sweep.</summary>

@@ -63,6 +63,9 @@ public sealed class RedisRecoveryStore(IConnectionMultiplexer redis, RedisOption
             [_keys.Recovery(session.Pid), _keys.LiveRecovery(session.Pid)],
             [node + "\n" + JsonSerializer.Serialize(session, Json), (long)LiveFor.TotalMilliseconds])).ConfigureAwait(false);
 
+    public async ValueTask ForgetLiveAsync(string pid, CancellationToken cancellationToken = default) =>
+        await RedisHistoryStore.Reachable(_db.KeyDeleteAsync(_keys.LiveRecovery(pid))).ConfigureAwait(false);
+
     public async ValueTask<RecoverySession?> TakeAsync(string pid, CancellationToken cancellationToken = default)
     {
         var value = await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(

@@ -58,6 +58,17 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
     }
 
     [Fact]
+    public async Task A_ForgottenLiveSession_IsGone()
+    {
+        var store = (RedisRecoveryStore)Create();
+        await BeatAsync("node-a", Time.GetUtcNow());
+        await store.KeepLiveAsync(Live("p13"));
+        await store.ForgetLiveAsync("p13");
+        Assert.Null(await store.TakeAsync("p13"));
+        Assert.False(await redis.Connection.GetDatabase().KeyExistsAsync(new RedisKeys(_options.Prefix).LiveRecovery("p13")));
+    }
+
+    [Fact]
     public async Task The_SessionSavedAtDisconnection_IsFinal()
     {
         var store = (RedisRecoveryStore)Create();

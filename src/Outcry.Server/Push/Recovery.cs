@@ -37,7 +37,19 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
     /// Keeps each live connection's session up to date where the engine can hold it for another node (Redis), so that
     /// a node that crashes, and saves nothing at disconnection, does not take its clients' sessions with it.
     /// </summary>
-    public void Attach(Namespace nsp) => nsp.OnRoomChange(KeepLive, KeepLive);
+    public void Attach(Namespace nsp) => nsp.OnRoomChange(KeepLive, (socket, room) =>
+    {
+        // A closed socket leaves its rooms after its session was saved (or not, if it closed for good): the live copy
+        // goes either way, so a client that disconnected on purpose leaves nothing behind.
+        if (socket.Connected)
+        {
+            KeepLive(socket, room);
+        }
+        else if (socket.Pid is not null)
+        {
+            Observe(sessions.ForgetLiveAsync(socket.Pid), socket.Id);
+        }
+    });
 
     private void KeepLive(SocketIoSocket socket, string room)
     {
@@ -47,10 +59,14 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
         }
 
         var session = new RecoverySession(socket.Pid, socket.Id, socket.Namespace.Name, [.. socket.Rooms], PushHub.IdentityOf(socket), position);
-        var keeping = sessions.KeepLiveAsync(session);
+        Observe(sessions.KeepLiveAsync(session), socket.Id);
+    }
+
+    private void Observe(ValueTask keeping, string id)
+    {
         if (!keeping.IsCompletedSuccessfully)
         {
-            _ = KeepLiveAsync(keeping, socket.Id);
+            _ = KeepLiveAsync(keeping, id);
         }
     }
 
