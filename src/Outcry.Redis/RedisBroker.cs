@@ -55,11 +55,6 @@ public sealed partial class RedisBroker : IBroker, IDisposable
 
     public static string NewNodeId() => StreamPosition.NewEpoch();
 
-    /// <summary>Publications this node fetched from the log because its subscription missed them.</summary>
-    public long CaughtUp => Interlocked.Read(ref _caughtUp);
-
-    private long _caughtUp;
-
     public async ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default)
     {
         var call = Interlocked.Increment(ref _nextCall);
@@ -194,7 +189,6 @@ public sealed partial class RedisBroker : IBroker, IDisposable
 
         foreach (var publication in missed)
         {
-            Interlocked.Increment(ref _caughtUp);
             _lastSequence = publication.Position!.Value.Sequence;
             Deliver(publication, null, 0);
         }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Outcry.Core;
 using StackExchange.Redis;
@@ -15,15 +14,13 @@ namespace Outcry.Redis;
 public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
 {
     private static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(2);
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IConnectionCommands _local;
     private readonly ILogger _logger;
     private readonly string _node;
+    private readonly RedisKeys _keys;
     private readonly RedisChannel _commands;
-    private readonly RedisChannel _answers;
-    private readonly string _answerPrefix;
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly ResilientSubscription[] _subscriptions;
     private long _nextId;
@@ -34,14 +31,12 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         _local = local;
         _logger = logger;
         _node = node;
-        var tag = "{" + options.Prefix + "}";
-        _commands = RedisChannel.Literal(tag + ":cmd");
-        _answerPrefix = tag + ":answer:";
-        _answers = RedisChannel.Literal(_answerPrefix + node);
+        _keys = new RedisKeys(options.Prefix);
+        _commands = _keys.Commands;
         _subscriptions =
         [
             new ResilientSubscription(redis, _commands, OnCommandAsync),
-            new ResilientSubscription(redis, _answers, OnAnswer),
+            new ResilientSubscription(redis, _keys.Answers(node), OnAnswer),
         ];
     }
 
@@ -52,8 +47,8 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         _pending[id] = pending;
         try
         {
-            var message = JsonSerializer.SerializeToUtf8Bytes(new Envelope(_node, id, command), Json);
-            var nodes = await RedisHistoryStore.Reachable(_redis.GetSubscriber().PublishAsync(_commands, message)).ConfigureAwait(false);
+            var message = JsonSerializer.SerializeToUtf8Bytes(new Envelope(_node, id, command), RedisCall.OmitDefaults);
+            var nodes = await RedisCall.Reachable(_redis.GetSubscriber().PublishAsync(_commands, message)).ConfigureAwait(false);
             if (nodes == 0)
             {
                 // Not even this node is listening yet (Redis just came back): this node's connections at least.
@@ -91,7 +86,7 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         Envelope? envelope;
         try
         {
-            envelope = JsonSerializer.Deserialize<Envelope>((byte[])message.Message!, Json);
+            envelope = JsonSerializer.Deserialize<Envelope>((byte[])message.Message!, RedisCall.OmitDefaults);
         }
         catch (JsonException e)
         {
@@ -107,7 +102,7 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         var count = _local.Run(command);
         try
         {
-            await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_answerPrefix + envelope.From), JsonSerializer.SerializeToUtf8Bytes(new Answer(envelope.Id, count))).ConfigureAwait(false);
+            await _redis.GetSubscriber().PublishAsync(_keys.Answers(envelope.From), JsonSerializer.SerializeToUtf8Bytes(new Answer(envelope.Id, count))).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -37,7 +37,7 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
 
     public async ValueTask<StreamPosition> LatestAsync(CancellationToken cancellationToken = default)
     {
-        var result = (RedisResult[])(await Reachable(_db.ScriptEvaluateAsync(Scripts.Latest, [_keys.Epoch, _keys.Sequence], [Now, StreamPosition.NewEpoch()])).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await RedisCall.Reachable(_db.ScriptEvaluateAsync(Scripts.Latest, [_keys.Epoch, _keys.Sequence], [Now, StreamPosition.NewEpoch()])).ConfigureAwait(false))!;
         return new StreamPosition((string)result[0]!, (long)result[1]);
     }
 
@@ -64,7 +64,7 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
             args.AddRange([retention.Size, (long)retention.Ttl.TotalMilliseconds, name]);
         }
 
-        var result = (RedisResult[])(await Reachable(_db.ScriptEvaluateAsync(Scripts.Publish, [.. keys], [.. args])).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await RedisCall.Reachable(_db.ScriptEvaluateAsync(Scripts.Publish, [.. keys], [.. args])).ConfigureAwait(false))!;
         var sequence = (long)result[1];
         return sequence == 0 ? null : new StreamPosition((string)result[0]!, sequence);
     }
@@ -72,7 +72,7 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
     public async ValueTask<HistoryPage> ReadAsync(string ns, string room, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
     {
         var name = RedisKeys.Room(ns, room);
-        var result = (RedisResult[])(await Reachable(_db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await RedisCall.Reachable(_db.ScriptEvaluateAsync(
             Scripts.Read,
             [_keys.History(name), _keys.Meta(name), _keys.Epoch, _keys.Sequence, _keys.Removed],
             [Now, since?.Epoch ?? "", since?.Sequence ?? 0, limit, (long)_options.For(room).Ttl.TotalMilliseconds])).ConfigureAwait(false))!;
@@ -91,7 +91,7 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
 
     public async ValueTask<IReadOnlyList<Publication>> StateAsync(string ns, string room, CancellationToken cancellationToken = default)
     {
-        var entries = await Reachable(_db.HashValuesAsync(_keys.State(RedisKeys.Room(ns, room)))).ConfigureAwait(false);
+        var entries = await RedisCall.Reachable(_db.HashValuesAsync(_keys.State(RedisKeys.Room(ns, room)))).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         return [.. entries
             .Select(e => PublicationCodec.Read((byte[])e!, out _, out _))
@@ -103,24 +103,11 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
     /// <summary>The publications of all rooms with sequences strictly between the two, from the log, in order.</summary>
     internal async Task<List<Publication>> LogAsync(long after, long before)
     {
-        var entries = await Reachable(_db.SortedSetRangeByScoreAsync(_keys.Log, after, before, Exclude.Both)).ConfigureAwait(false);
+        var entries = await RedisCall.Reachable(_db.SortedSetRangeByScoreAsync(_keys.Log, after, before, Exclude.Both)).ConfigureAwait(false);
         return [.. entries.Select(e => PublicationCodec.Read((byte[])e!, out _, out _)).OfType<Publication>()];
     }
 
     public void Dispose() => _sweeper.Dispose();
-
-    /// <summary>Awaits a Redis call; Redis unreachable becomes <see cref="EngineUnavailableException"/>, what callers handle.</summary>
-    internal static async Task<T> Reachable<T>(Task<T> call)
-    {
-        try
-        {
-            return await call.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            throw new EngineUnavailableException("Redis is unreachable: " + e.Message, e);
-        }
-    }
 
     /// <summary>Removes rooms whose history and state have all expired; returns how many.</summary>
     internal async Task<long> SweepAsync()
@@ -130,15 +117,15 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
             long total = 0, removed;
             do
             {
-                removed = (long)await _db.ScriptEvaluateAsync(Scripts.Sweep, [_keys.Rooms, _keys.Removed], [Now, _keys.RoomKeyPrefix, SweepBatch]).ConfigureAwait(false);
+                removed = (long)await RedisCall.Reachable(_db.ScriptEvaluateAsync(Scripts.Sweep, [_keys.Rooms, _keys.Removed], [Now, _keys.RoomKeyPrefix, SweepBatch])).ConfigureAwait(false);
                 total += removed;
             }
             while (removed == SweepBatch);
             return total;
         }
-        catch (RedisException)
+        catch (EngineUnavailableException)
         {
-            return 0; // Redis unreachable: the next sweep catches up
+            return 0; // the next sweep catches up
         }
     }
 }

@@ -27,6 +27,12 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>The channel every node subscribes to: one, so that all nodes see publications in position order.</summary>
     public RedisChannel Channel => RedisChannel.Literal(_tag + ":pub");
 
+    /// <summary>Connection commands for every node (<see cref="RedisClusterCommands"/>).</summary>
+    public RedisChannel Commands => RedisChannel.Literal(_tag + ":cmd");
+
+    /// <summary>Where a node receives the answers to its commands.</summary>
+    public RedisChannel Answers(string node) => RedisChannel.Literal(_tag + ":answer:" + node);
+
     /// <summary>The prefix the sweep script puts before a <see cref="Room"/> name to find its keys.</summary>
     public string RoomKeyPrefix => _tag + ":";
 

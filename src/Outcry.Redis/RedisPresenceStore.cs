@@ -88,8 +88,8 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
         var count = batch.HashLengthAsync(_keys.PresenceConnections(name));
         var users = batch.HashKeysAsync(_keys.PresenceUsers(name));
         batch.Execute();
-        var all = await RedisHistoryStore.Reachable(users).ConfigureAwait(false);
-        return new Presence((int)await RedisHistoryStore.Reachable(count).ConfigureAwait(false), all.Length, [.. all.Take(maxUsers).Select(u => (string)u!)]);
+        var all = await RedisCall.Reachable(users).ConfigureAwait(false);
+        return new Presence((int)await RedisCall.Reachable(count).ConfigureAwait(false), all.Length, [.. all.Take(maxUsers).Select(u => (string)u!)]);
     }
 
     public void Dispose() => _heartbeat.Dispose();
@@ -100,14 +100,14 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
         try
         {
             var now = _time.GetUtcNow();
-            return (long)await _db.ScriptEvaluateAsync(
+            return (long)await RedisCall.Reachable(_db.ScriptEvaluateAsync(
                 BeatScript,
                 [_keys.Nodes, _keys.NodePresence(_node)],
-                [now.ToUnixTimeMilliseconds(), _node, (now - DeadAfter).ToUnixTimeMilliseconds(), _keys.RoomKeyPrefix]).ConfigureAwait(false);
+                [now.ToUnixTimeMilliseconds(), _node, (now - DeadAfter).ToUnixTimeMilliseconds(), _keys.RoomKeyPrefix])).ConfigureAwait(false);
         }
-        catch (RedisException)
+        catch (EngineUnavailableException)
         {
-            return 0; // unreachable: the next beat tries again
+            return 0; // the next beat tries again
         }
     }
 
@@ -117,7 +117,7 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
     private async ValueTask<PresenceChange> ChangeAsync(string script, string ns, string room, string connectionId, string? user)
     {
         var name = RedisKeys.Room(ns, room);
-        var result = (RedisResult[])(await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await RedisCall.Reachable(_db.ScriptEvaluateAsync(
             script,
             [_keys.PresenceConnections(name), _keys.PresenceUsers(name), _keys.NodePresence(_node), _keys.Nodes],
             [connectionId, user ?? "", Entry(name, connectionId, user), _time.GetUtcNow().ToUnixTimeMilliseconds(), _node])).ConfigureAwait(false))!;

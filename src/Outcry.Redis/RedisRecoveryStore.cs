@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Outcry.Core;
 using StackExchange.Redis;
 
@@ -17,9 +16,6 @@ public sealed class RedisRecoveryStore(IConnectionMultiplexer redis, RedisOption
 {
     // How long a live connection's session is kept without a change of its rooms: longer than most connections live.
     private static readonly TimeSpan LiveFor = TimeSpan.FromDays(7);
-
-    // Defaults are left out: an identity without info has an undefined JsonElement, which cannot be written.
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault };
 
     // KEYS: saved, live. ARGV: session, window ms. The saved session replaces the live one.
     private const string SaveScript = """
@@ -52,26 +48,26 @@ public sealed class RedisRecoveryStore(IConnectionMultiplexer redis, RedisOption
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask SaveAsync(RecoverySession session, TimeSpan window, CancellationToken cancellationToken = default) =>
-        await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(
+        await RedisCall.Reachable(_db.ScriptEvaluateAsync(
             SaveScript,
             [_keys.Recovery(session.Pid), _keys.LiveRecovery(session.Pid)],
-            [JsonSerializer.SerializeToUtf8Bytes(session, Json), (long)window.TotalMilliseconds])).ConfigureAwait(false);
+            [JsonSerializer.SerializeToUtf8Bytes(session, RedisCall.OmitDefaults), (long)window.TotalMilliseconds])).ConfigureAwait(false);
 
     public async ValueTask KeepLiveAsync(RecoverySession session, CancellationToken cancellationToken = default) =>
-        await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(
+        await RedisCall.Reachable(_db.ScriptEvaluateAsync(
             KeepLiveScript,
             [_keys.Recovery(session.Pid), _keys.LiveRecovery(session.Pid)],
-            [node + "\n" + JsonSerializer.Serialize(session, Json), (long)LiveFor.TotalMilliseconds])).ConfigureAwait(false);
+            [node + "\n" + JsonSerializer.Serialize(session, RedisCall.OmitDefaults), (long)LiveFor.TotalMilliseconds])).ConfigureAwait(false);
 
     public async ValueTask ForgetLiveAsync(string pid, CancellationToken cancellationToken = default) =>
-        await RedisHistoryStore.Reachable(_db.KeyDeleteAsync(_keys.LiveRecovery(pid))).ConfigureAwait(false);
+        await RedisCall.Reachable(_db.KeyDeleteAsync(_keys.LiveRecovery(pid))).ConfigureAwait(false);
 
     public async ValueTask<RecoverySession?> TakeAsync(string pid, CancellationToken cancellationToken = default)
     {
-        var value = await RedisHistoryStore.Reachable(_db.ScriptEvaluateAsync(
+        var value = await RedisCall.Reachable(_db.ScriptEvaluateAsync(
             TakeScript,
             [_keys.Recovery(pid), _keys.LiveRecovery(pid), _keys.Nodes],
             [_time.GetUtcNow().ToUnixTimeMilliseconds(), (long)window.TotalMilliseconds])).ConfigureAwait(false);
-        return value.IsNull ? null : JsonSerializer.Deserialize<RecoverySession>((byte[])value!, Json);
+        return value.IsNull ? null : JsonSerializer.Deserialize<RecoverySession>((byte[])value!, RedisCall.OmitDefaults);
     }
 }

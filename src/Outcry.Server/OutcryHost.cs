@@ -65,7 +65,8 @@ public static partial class OutcryHost
         return services;
     }
 
-    // History, broker, recovery sessions and presence: in this process, or shared by every node through Redis.
+    // History, broker, recovery sessions and presence: in this process, or shared by every node through Redis
+    // ("Outcry:Engine": "memory", the default, or "redis", configured by "Outcry:Redis"; docs/scaling.md).
     private static void AddEngine(IServiceCollection services, IConfiguration configuration)
     {
         var engine = configuration["Outcry:Engine"] ?? "memory";
@@ -85,19 +86,18 @@ public static partial class OutcryHost
             throw new InvalidOperationException($"Outcry:Engine must be \"memory\" or \"redis\", not \"{engine}\"");
         }
 
-        services.Configure<RedisOptions>(configuration.GetSection("Outcry:Redis"));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value);
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        var redis = configuration.GetSection("Outcry:Redis").Get<RedisOptions>() ?? new();
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
             // Starts even while Redis is unreachable, and reconnects by itself; /readyz tells the state.
-            var options = ConfigurationOptions.Parse(sp.GetRequiredService<RedisOptions>().Configuration);
+            var options = ConfigurationOptions.Parse(redis.Configuration);
             options.AbortOnConnectFail = false;
             // While Redis is unreachable a publish fails at once (503) instead of waiting in a backlog.
             options.BacklogPolicy = BacklogPolicy.FailFast;
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton(sp => new RedisHistoryStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
+            sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<IOptions<HistoryOptions>>().Value));
         services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<RedisHistoryStore>());
         var node = RedisBroker.NewNodeId();
         services.AddSingleton<IBroker>(sp => new RedisBroker(
@@ -109,14 +109,14 @@ public static partial class OutcryHost
                 sp.GetRequiredService<SseHub>().EndAll();
             }));
         services.AddSingleton<IRecoveryStore>(sp => new RedisRecoveryStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node, sp.GetRequiredService<OutcryOptions>().Recovery.Window));
-        services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), node));
+            sp.GetRequiredService<IConnectionMultiplexer>(), redis, node, sp.GetRequiredService<OutcryOptions>().Recovery.Window));
+        services.AddSingleton<IPresenceStore>(sp => new RedisPresenceStore(sp.GetRequiredService<IConnectionMultiplexer>(), redis, node));
         services.AddSingleton<IClusterCommands>(sp => new RedisClusterCommands(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>(), sp.GetRequiredService<IConnectionCommands>(), node, sp.GetRequiredService<ILogger<RedisClusterCommands>>()));
-        if ((configuration.GetSection("Outcry:Redis").Get<RedisOptions>() ?? new()).EmitterKey is { Length: > 0 })
+            sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<IConnectionCommands>(), node, sp.GetRequiredService<ILogger<RedisClusterCommands>>()));
+        if (redis.EmitterKey is { Length: > 0 })
         {
             services.AddSingleton(sp => new EmitterListener(
-                sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisOptions>().EmitterKey, sp.GetRequiredService<IPublicationSink>(),
+                sp.GetRequiredService<IConnectionMultiplexer>(), redis.EmitterKey, sp.GetRequiredService<IPublicationSink>(),
                 sp.GetRequiredService<IConnectionCommands>(), sp.GetRequiredService<ILogger<EmitterListener>>()));
         }
     }
@@ -143,19 +143,21 @@ public static partial class OutcryHost
             io.Recovery = app.Services.GetRequiredService<Recovery>();
         }
 
+        // With the Redis engine (there is a connection to Redis): shared sessions, the emitter, other nodes' commands.
+        var redis = app.Services.GetService<IConnectionMultiplexer>();
         foreach (var name in options.Namespaces)
         {
             var nsp = Glob.HasWildcards(name) ? io.OfDynamic(n => Glob.IsMatch(name, n)) : io.Of(name);
             hub.Attach(nsp);
             presence.Attach(nsp);
-            if (options.Engine.Equals("redis", StringComparison.OrdinalIgnoreCase))
+            if (redis is not null)
             {
                 // Another node may have to restore these sessions if this one crashes.
                 (io.Recovery as Recovery)?.Attach(nsp);
             }
         }
 
-        // With the Redis engine, the socket.io emitter's messages and other nodes' commands reach this node from now on.
+        // From now on, the socket.io emitter's messages and other nodes' commands reach this node.
         _ = app.Services.GetService<EmitterListener>();
         _ = app.Services.GetRequiredService<IClusterCommands>();
 
@@ -182,7 +184,6 @@ public static partial class OutcryHost
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));
-        var redis = app.Services.GetService<IConnectionMultiplexer>();
         app.MapGet("/readyz", () =>
             app.Lifetime.ApplicationStopping.IsCancellationRequested ? Results.Text("stopping", statusCode: StatusCodes.Status503ServiceUnavailable)
             : redis is { IsConnected: false } ? Results.Text("redis unreachable", statusCode: StatusCodes.Status503ServiceUnavailable)

@@ -9,12 +9,6 @@ public sealed class OutcryOptions
     /// </summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>
-    /// Where history, the broker and recovery sessions live: "memory" (one node, the default) or "redis" (several
-    /// nodes as one, configured by "Outcry:Redis"; docs/scaling.md).
-    /// </summary>
-    public string Engine { get; set; } = "memory";
-
     /// <summary>Namespaces clients may connect to; a name with <c>*</c> or <c>?</c> is a pattern.</summary>
     public List<string> Namespaces { get; set; } = ["/"];
 

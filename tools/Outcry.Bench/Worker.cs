@@ -105,27 +105,33 @@ internal sealed class Worker : IEventSink
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                var server = servers[index % servers.Length];
+                WsClient? client = null;
+                PollClient? poll = null;
                 if (_args.Wire == "polling")
                 {
-                    var poll = await PollClient.OpenAsync(servers[index % servers.Length], source, RoomName(room), timeout.Token).ConfigureAwait(false);
+                    poll = await PollClient.OpenAsync(server, source, RoomName(room), timeout.Token).ConfigureAwait(false);
                     _ = poll.RunAsync();
-                    var tookPoll = Stamp.MicrosBetween(from, Stamp.Now);
-                    lock (_clients)
-                    {
-                        _polls.Add(poll);
-                        connect.Record(tookPoll);
-                    }
-
-                    return;
+                }
+                else
+                {
+                    client = await WsClient.OpenAsync(server, source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
+                    _ = client.RunAsync(this, CancellationToken.None);
+                    await client.Connected.WaitAsync(timeout.Token).ConfigureAwait(false);
                 }
 
-                var client = await WsClient.OpenAsync(servers[index % servers.Length], source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
-                _ = client.RunAsync(this, CancellationToken.None);
-                await client.Connected.WaitAsync(timeout.Token).ConfigureAwait(false);
                 var took = Stamp.MicrosBetween(from, Stamp.Now);
                 lock (_clients)
                 {
-                    _clients.Add(client);
+                    if (client is not null)
+                    {
+                        _clients.Add(client);
+                    }
+                    else
+                    {
+                        _polls.Add(poll!);
+                    }
+
                     connect.Record(took);
                 }
             }

@@ -48,11 +48,6 @@ public sealed partial class EmitterListener : IDisposable
         ];
     }
 
-    /// <summary>Emitted events delivered to this node's connections (whether or not any was selected).</summary>
-    public long Broadcasts => Interlocked.Read(ref _broadcastCount);
-
-    private long _broadcastCount;
-
     public void Dispose()
     {
         foreach (var subscription in _subscriptions)
@@ -133,7 +128,6 @@ public sealed partial class EmitterListener : IDisposable
                 return;
             }
 
-            Interlocked.Increment(ref _broadcastCount);
             _sink.Deliver(publication);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

@@ -12,7 +12,7 @@ internal static class ApiError
 
     public static IResult TooLarge(int max) => Make(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"the request body is larger than {max} bytes");
 
-    /// <summary>The engine could not accept a publication (Redis unreachable): nothing was published; retry.</summary>
+    /// <summary>The engine cannot do it now (Redis unreachable): nothing was published or read; retry.</summary>
     public static IResult Unavailable(string message) => Make(StatusCodes.Status503ServiceUnavailable, "unavailable", message);
 
     public static IResult NotFound(string message) => Make(StatusCodes.Status404NotFound, "not_found", message);

@@ -21,9 +21,8 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
 
     public void OnDisconnected(SocketIoSocket socket, IReadOnlyCollection<string> rooms)
     {
-        if (socket.Data.TryGetValue(StartKey, out var start) && start is StreamPosition position)
+        if (SessionOf(socket, rooms) is { } session)
         {
-            var session = new RecoverySession(socket.Pid!, socket.Id, socket.Namespace.Name, rooms, PushHub.IdentityOf(socket), position);
             var saving = SaveAsync(session);
             if (!saving.IsCompleted)
             {
@@ -53,24 +52,28 @@ internal sealed partial class Recovery(IRecoveryStore sessions, IHistoryStore hi
 
     private void KeepLive(SocketIoSocket socket, string room)
     {
-        if (socket.Pid is null || !socket.Data.TryGetValue(StartKey, out var start) || start is not StreamPosition position)
+        if (SessionOf(socket, [.. socket.Rooms]) is { } session)
         {
-            return;
+            Observe(sessions.KeepLiveAsync(session), socket.Id);
         }
-
-        var session = new RecoverySession(socket.Pid, socket.Id, socket.Namespace.Name, [.. socket.Rooms], PushHub.IdentityOf(socket), position);
-        Observe(sessions.KeepLiveAsync(session), socket.Id);
     }
+
+    // What a socket can be restored from: its id, rooms and identity, and where it started (null if it has no pid or
+    // no start, when the history could not say at connection).
+    private static RecoverySession? SessionOf(SocketIoSocket socket, IReadOnlyCollection<string> rooms) =>
+        socket.Pid is not null && socket.Data.TryGetValue(StartKey, out var start) && start is StreamPosition position
+            ? new RecoverySession(socket.Pid, socket.Id, socket.Namespace.Name, rooms, PushHub.IdentityOf(socket), position)
+            : null;
 
     private void Observe(ValueTask keeping, string id)
     {
         if (!keeping.IsCompletedSuccessfully)
         {
-            _ = KeepLiveAsync(keeping, id);
+            _ = LogFailureAsync(keeping, id);
         }
     }
 
-    private async Task KeepLiveAsync(ValueTask keeping, string id)
+    private async Task LogFailureAsync(ValueTask keeping, string id)
     {
         try
         {

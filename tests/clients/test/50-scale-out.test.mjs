@@ -10,13 +10,14 @@ import { API_KEY, JWT_SECRET, api, deliveredTo, jwt } from './push.mjs';
 
 let redis;
 const nodes = [];
+/** A node of the cluster; `extra` for what a test needs beyond joining it. */
+const startNode = (extra = []) => startServer({
+  app: 'outcry',
+  args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`, ...extra],
+});
 before(async () => {
   redis = await startRedis();
-  const args = [
-    `--Outcry:ApiKey=${API_KEY}`, `--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Presence:Events:0=lot:*',
-    '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`,
-  ];
-  for (let i = 0; i < 3; i++) nodes.push(await startServer({ app: 'outcry', args }));
+  for (let i = 0; i < 3; i++) nodes.push(await startNode([`--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Presence:Events:0=lot:*']));
 });
 after(async () => {
   for (const node of nodes) await node.stop();
@@ -108,9 +109,7 @@ describe('three nodes on one Redis', () => {
   });
 
   it('a client whose node crashes comes back through another node and recovers exactly what it missed', async () => {
-    const doomed = await startServer({
-      app: 'outcry', args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`],
-    });
+    const doomed = await startNode();
     let target = doomed.port;
     const front = await startFront(() => target);
     try {
@@ -162,9 +161,7 @@ describe('when Redis goes away', () => {
 describe('a node started while Redis is down', () => {
   it('starts, says it is not ready, serves clients, and joins in once Redis is up', async () => {
     await redis.stop();
-    const late = await startServer({
-      app: 'outcry', args: [`--Outcry:ApiKey=${API_KEY}`, '--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`],
-    });
+    const late = await startNode();
     try {
       const ready = await fetch(`${late.url}/readyz`);
       assert.equal(ready.status, 503);
