@@ -65,56 +65,70 @@ public sealed partial class EngineSocket
         }
 
         var batch = new List<EnginePacket>();
+        var aborted = false;
         try
         {
-            try
+            while (batch.Count == 0 && await _outbound.WaitToReadAsync(cancel.Token).ConfigureAwait(false))
             {
-                while (batch.Count == 0 && await _outbound.WaitToReadAsync(cancel.Token).ConfigureAwait(false))
+                while (TryDequeue(out var packet))
                 {
-                    while (TryDequeue(out var packet))
+                    batch.Add(packet);
+                    if (packet.IsClose)
                     {
-                        batch.Add(packet);
-                        if (packet.IsClose)
-                        {
-                            break;
-                        }
+                        break;
                     }
                 }
             }
-            catch (OperationCanceledException)
+        }
+        catch (OperationCanceledException)
+        {
+            if (context.RequestAborted.IsCancellationRequested)
             {
-                if (context.RequestAborted.IsCancellationRequested)
-                {
-                    // Reference: "poll connection closed prematurely".
-                    Close("transport error");
-                    return;
-                }
-
+                aborted = true;
+            }
+            else
+            {
                 // The session upgraded while this GET waited: release it so the client can finish the upgrade.
                 batch.Add(EnginePacket.Noop);
             }
+        }
+        finally
+        {
+            // Ended before answering: the client sends its next GET the moment it has this answer.
+            EndPoll(cancel);
+        }
 
-            if (batch.Count == 0)
-            {
-                batch.Add(EnginePacket.Close);
-            }
+        if (aborted)
+        {
+            // Reference: "poll connection closed prematurely".
+            Close("transport error");
+            return;
+        }
 
+        if (batch.Count == 0)
+        {
+            batch.Add(EnginePacket.Close);
+        }
+
+        try
+        {
             await WritePayloadAsync(context, batch).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
             Close("transport error");
         }
-        finally
-        {
-            lock (_gate)
-            {
-                _getPending = false;
-                _pollCancel = null;
-            }
+    }
 
-            cancel.Dispose();
+    private void EndPoll(CancellationTokenSource cancel)
+    {
+        lock (_gate)
+        {
+            _getPending = false;
+            _pollCancel = null;
         }
+
+        cancel.Dispose();
     }
 
     private static async Task WritePayloadAsync(HttpContext context, List<EnginePacket> packets)
@@ -148,65 +162,95 @@ public sealed partial class EngineSocket
             return;
         }
 
+        PostOutcome outcome;
         try
         {
-            var request = context.Request;
-            if (request.ContentType is { } type && type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                // v4 sends binary as base64 in a text payload; a binary body is "invalid content".
-                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
-                Close("transport error");
-                return;
-            }
-
-            var max = _server.Options.MaxHttpBufferSize;
-            var body = await BoundedBody.ReadAsync(request, max, context.RequestAborted).ConfigureAwait(false);
-            if (body is null)
-            {
-                // As the reference server: 413, the body's packets are dropped, the session lives on.
-                _server.LogPayloadTooLarge(Id, max);
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                return;
-            }
-
-            var packets = new List<DecodedPacket>();
-            if (!PollingPayload.TryDecode(body, packets))
-            {
-                _server.LogProtocolViolation(Id, "malformed polling payload");
-                Close("parse error");
-                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
-                return;
-            }
-
-            // Handled before answering "ok", so whatever the handler queued is there for the next GET.
-            foreach (var packet in packets)
-            {
-                if (!IsOpen)
-                {
-                    break;
-                }
-
-                OnPacket(packet);
-            }
-
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/html";
-            response.ContentLength = 2;
-            await response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            outcome = await ReceivePostAsync(context).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
         {
-            // Reference: "data request connection closed prematurely".
-            Close("transport error");
+            outcome = PostOutcome.Aborted;
         }
         finally
         {
+            // Ended before answering: the client sends its next POST the moment it has this answer.
             lock (_gate)
             {
                 _postPending = false;
             }
         }
+
+        try
+        {
+            switch (outcome)
+            {
+                case PostOutcome.Handled:
+                    var response = context.Response;
+                    response.StatusCode = StatusCodes.Status200OK;
+                    response.ContentType = "text/html";
+                    response.ContentLength = 2;
+                    await response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                    return;
+                case PostOutcome.TooLarge:
+                    // As the reference server: 413, the body's packets are dropped, the session lives on.
+                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    return;
+                case PostOutcome.Refused:
+                    await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                    return;
+                case PostOutcome.Aborted:
+                    // Reference: "data request connection closed prematurely".
+                    Close("transport error");
+                    return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            Close("transport error");
+        }
+    }
+
+    private enum PostOutcome { Handled, TooLarge, Refused, Aborted }
+
+    /// <summary>Reads the POST's payload and handles its packets in order; answers nothing.</summary>
+    private async Task<PostOutcome> ReceivePostAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentType is { } type && type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            // v4 sends binary as base64 in a text payload; a binary body is "invalid content".
+            Close("transport error");
+            return PostOutcome.Refused;
+        }
+
+        var max = _server.Options.MaxHttpBufferSize;
+        var body = await BoundedBody.ReadAsync(request, max, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            _server.LogPayloadTooLarge(Id, max);
+            return PostOutcome.TooLarge;
+        }
+
+        var packets = new List<DecodedPacket>();
+        if (!PollingPayload.TryDecode(body, packets))
+        {
+            _server.LogProtocolViolation(Id, "malformed polling payload");
+            Close("parse error");
+            return PostOutcome.Refused;
+        }
+
+        // Handled before answering "ok", so whatever the handler queued is there for the next GET.
+        foreach (var packet in packets)
+        {
+            if (!IsOpen)
+            {
+                break;
+            }
+
+            OnPacket(packet);
+        }
+
+        return PostOutcome.Handled;
     }
 
     /// <summary>Called once the WebSocket took over: a GET still waiting is answered with a noop.</summary>

@@ -126,6 +126,16 @@ describe('Engine.IO messages over HTTP long-polling', () => {
     assert.equal(get.body, '4hello');
   });
 
+  // A client sends its next request the moment it has the answer to the previous one (socket.io-client does):
+  // the server must have finished with a request before answering it, or that next one looks like an overlap.
+  it('requests sent the moment the previous one is answered are never taken for an overlap (300 POST/GET rounds)', async () => {
+    const s = await open();
+    for (let i = 0; i < 300; i++) {
+      await s.send(`4m${i}`);
+      assert.deepStrictEqual(await s.pollSkippingPings(), [`4m${i}`], `round ${i}`);
+    }
+  });
+
   it('several text packets joined by \\x1e are echoed in one payload, in order', async () => {
     const s = await open();
     const payload = ['4test1', '4test2', '4test3'].join(RS);
