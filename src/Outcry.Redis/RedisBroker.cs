@@ -27,13 +27,14 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     private readonly ResilientSubscription _subscription;
     private readonly Action? _onLost;
     private long _nextCall;
-    private long _lastSequence = -1; // -1: nothing seen yet
-    private string? _epoch;
+    private long _lastSequence = -1; // -1: nothing delivered yet
+    private string? _epoch; // known once subscribed, so that a new one is noticed even before anything is delivered
 
     /// <param name="node">This node's id, new at every start (<see cref="NewNodeId"/>).</param>
     /// <param name="onLost">
-    /// Called when publications this node missed are no longer in the log: the host closes its connections then, so
-    /// their clients reconnect and recover what they missed from the history (or learn that they cannot).
+    /// Called when publications this node missed are no longer in the log, or Redis lost its data (a new epoch): the
+    /// host closes its connections then, so their clients reconnect and recover what they missed from the history (or
+    /// learn that they cannot, and get the current state).
     /// </param>
     public RedisBroker(IConnectionMultiplexer redis, RedisHistoryStore history, IPublicationSink sink, string node, ILogger<RedisBroker> logger, Action? onLost = null)
     {
@@ -43,7 +44,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         _history = history;
         _sink = sink;
         _logger = logger;
-        _subscription = new ResilientSubscription(redis, history.Keys.Channel, OnMessageAsync);
+        _subscription = new ResilientSubscription(redis, history.Keys.Channel, OnMessageAsync, subscribed: () => _ = CatchUpAsync());
         redis.ConnectionRestored += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription)
@@ -129,7 +130,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         }
     }
 
-    // After the subscription came back: whatever was published meanwhile is in the log.
+    // Once subscribed, the epoch; after the subscription came back, whatever was published meanwhile (in the log).
     private async Task CatchUpAsync()
     {
         try
@@ -138,6 +139,12 @@ public sealed partial class RedisBroker : IBroker, IDisposable
             await _order.WaitAsync().ConfigureAwait(false);
             try
             {
+                if (_epoch is null)
+                {
+                    _epoch = latest.Epoch;
+                    return;
+                }
+
                 await FillGapAsync(latest with { Sequence = latest.Sequence + 1 }).ConfigureAwait(false);
             }
             finally
@@ -154,14 +161,19 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     // Delivers, from the log, the publications between the last one delivered and `next` (under _order).
     private async Task FillGapAsync(StreamPosition next)
     {
-        if (_epoch is null || next.Epoch != _epoch)
+        if (_epoch is not null && next.Epoch != _epoch)
         {
-            if (_epoch is not null)
-            {
-                LogNewEpoch(_logger, _epoch, next.Epoch);
-            }
+            // Redis lost its data: what was in flight is gone, and every connection's offsets are of the old epoch
+            // (a socket would even skip the new epoch's low positions). Their clients reconnect and learn it
+            // (recovered === false, with the current state); this node fills the new epoch from its start.
+            LogNewEpoch(_logger, _epoch, next.Epoch);
+            _onLost?.Invoke();
+            (_epoch, _lastSequence) = (next.Epoch, 0);
+        }
 
-            return; // first message, or the history was reset: nothing to fill from
+        if (_epoch is null || _lastSequence < 0)
+        {
+            return; // nothing delivered yet: nothing to fill from
         }
 
         if (next.Sequence <= _lastSequence + 1)
@@ -209,7 +221,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     [LoggerMessage(502, LogLevel.Warning, "Ignored a message of {Length} bytes on Outcry's channel that is not a publication")]
     private static partial void LogUnreadable(ILogger logger, int length);
 
-    [LoggerMessage(503, LogLevel.Warning, "The history's epoch changed from {Old} to {New}: Redis lost its data; clients holding old offsets will not recover")]
+    [LoggerMessage(503, LogLevel.Warning, "The history's epoch changed from {Old} to {New}: Redis lost its data; this node's connections are closed, so that their clients learn it and get the current state")]
     private static partial void LogNewEpoch(ILogger logger, string old, string @new);
 
     [LoggerMessage(504, LogLevel.Error, "{Count} publications were missed by this node's subscription and are no longer in the log: its connections are closed, so that their clients recover from the history")]

@@ -31,7 +31,7 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         _local = local;
         _logger = logger;
         _node = node;
-        _keys = new RedisKeys(options.Prefix);
+        _keys = new RedisKeys(options);
         _commands = _keys.Commands;
         _subscriptions =
         [

@@ -24,7 +24,7 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
     public RedisHistoryStore(IConnectionMultiplexer redis, RedisOptions redisOptions, HistoryOptions options, TimeProvider? time = null)
     {
         _db = redis.GetDatabase();
-        _keys = new RedisKeys(redisOptions.Prefix);
+        _keys = new RedisKeys(redisOptions);
         _logSize = redisOptions.LogSize;
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -51,10 +51,10 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
     {
         var rooms = publication.Volatile ? [] : publication.HistoryRooms().ToList();
         var keys = new List<RedisKey>(5 + (rooms.Count * 3)) { _keys.Epoch, _keys.Sequence, _keys.Rooms, _keys.Removed, _keys.Log };
-        var args = new List<RedisValue>(8 + (rooms.Count * 3))
+        var args = new List<RedisValue>(9 + (rooms.Count * 3))
         {
             Now, StreamPosition.NewEpoch(), (channel ?? _keys.Channel).ToString(), tail, publication.Volatile ? 1 : 0,
-            publication.Key ?? "", (long)_options.StateTtl.TotalMilliseconds, _logSize,
+            publication.Key ?? "", (long)_options.StateTtl.TotalMilliseconds, _logSize, _keys.PublishCommand,
         };
         foreach (var room in rooms)
         {

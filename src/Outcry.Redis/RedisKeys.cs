@@ -5,9 +5,12 @@ namespace Outcry.Redis;
 /// <summary>
 /// The names of Outcry's keys. A room's keys carry its namespace's length, so "/a:b" + "c" and "/a" + "b:c" differ.
 /// </summary>
-internal sealed class RedisKeys(string prefix)
+internal sealed class RedisKeys(RedisOptions options)
 {
-    private readonly string _tag = "{" + prefix + "}";
+    private readonly string _tag = "{" + options.Prefix + "}";
+
+    /// <summary>The command that publishes on Outcry's channels, for the scripts (see <see cref="RedisOptions.ShardedPubSub"/>).</summary>
+    public string PublishCommand => options.ShardedPubSub ? "SPUBLISH" : "PUBLISH";
 
     /// <summary>The history's epoch: a new random one whenever Redis lost it (restart without persistence, flush).</summary>
     public RedisKey Epoch => _tag + ":epoch";
@@ -25,13 +28,13 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Log => _tag + ":log";
 
     /// <summary>The channel every node subscribes to: one, so that all nodes see publications in position order.</summary>
-    public RedisChannel Channel => RedisChannel.Literal(_tag + ":pub");
+    public RedisChannel Channel => OutcryChannel(":pub");
 
     /// <summary>Connection commands for every node (<see cref="RedisClusterCommands"/>).</summary>
-    public RedisChannel Commands => RedisChannel.Literal(_tag + ":cmd");
+    public RedisChannel Commands => OutcryChannel(":cmd");
 
     /// <summary>Where a node receives the answers to its commands.</summary>
-    public RedisChannel Answers(string node) => RedisChannel.Literal(_tag + ":answer:" + node);
+    public RedisChannel Answers(string node) => OutcryChannel(":answer:" + node);
 
     /// <summary>The prefix the sweep script puts before a <see cref="Room"/> name to find its keys.</summary>
     public string RoomKeyPrefix => _tag + ":";
@@ -61,4 +64,8 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>What a node added to presence (JSON <c>[room, connection, user]</c>), so its entries go when it dies.</summary>
     public RedisKey NodePresence(string node) => _tag + ":node:" + node + ":p";
+
+    // With the hash tag, a sharded channel lives in the slot of Outcry's keys: the publish script may publish on it.
+    private RedisChannel OutcryChannel(string name) =>
+        options.ShardedPubSub ? RedisChannel.Sharded(_tag + name) : RedisChannel.Literal(_tag + name);
 }

@@ -19,6 +19,15 @@ public sealed class RedisOptions
     public int LogSize { get; set; } = 10_000;
 
     /// <summary>
+    /// Whether nodes talk over sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7.0+) rather than classic pub/sub. On a
+    /// Redis Cluster, classic messages travel to every shard of the cluster and a PUBLISH counts only the receivers
+    /// on the shard it reached; sharded ones stay on the shard that holds Outcry's slot, where every node listens.
+    /// Every node of one cluster must have the same value. The socket.io emitter's channels stay classic, as the
+    /// emitter publishes there.
+    /// </summary>
+    public bool ShardedPubSub { get; set; }
+
+    /// <summary>
     /// The key of the socket.io Redis emitter whose messages Outcry's clients receive (the emitter's and adapter's
     /// <c>key</c> option, "socket.io" by default); empty to ignore the emitter.
     /// </summary>

@@ -71,7 +71,7 @@ public sealed class RedisPresenceStore : IPresenceStore, IDisposable
     public RedisPresenceStore(IConnectionMultiplexer redis, RedisOptions options, string node, TimeProvider? time = null)
     {
         _db = redis.GetDatabase();
-        _keys = new RedisKeys(options.Prefix);
+        _keys = new RedisKeys(options);
         _node = node;
         _time = time ?? TimeProvider.System;
         _heartbeat = _time.CreateTimer(static s => _ = ((RedisPresenceStore)s!).BeatAsync(), this, BeatEvery, BeatEvery);

@@ -44,7 +44,7 @@ public sealed class RedisRecoveryStore(IConnectionMultiplexer redis, RedisOption
         """;
 
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly RedisKeys _keys = new(options.Prefix);
+    private readonly RedisKeys _keys = new(options);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask SaveAsync(RecoverySession session, TimeSpan window, CancellationToken cancellationToken = default) =>

@@ -12,14 +12,17 @@ internal sealed class ResilientSubscription : IDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisChannel _channel;
     private readonly Func<ChannelMessage, Task> _handler;
+    private readonly Action? _subscribed;
     private readonly ITimer? _retry;
-    private int _subscribed;
+    private int _isSubscribed;
 
-    public ResilientSubscription(IConnectionMultiplexer redis, RedisChannel channel, Func<ChannelMessage, Task> handler)
+    /// <param name="subscribed">Called once the subscription is made.</param>
+    public ResilientSubscription(IConnectionMultiplexer redis, RedisChannel channel, Func<ChannelMessage, Task> handler, Action? subscribed = null)
     {
         _redis = redis;
         _channel = channel;
         _handler = handler;
+        _subscribed = subscribed;
         if (!TrySubscribe())
         {
             _retry = TimeProvider.System.CreateTimer(static s => ((ResilientSubscription)s!).TrySubscribe(), this, RetryEvery, RetryEvery);
@@ -29,7 +32,7 @@ internal sealed class ResilientSubscription : IDisposable
     public void Dispose()
     {
         _retry?.Dispose();
-        if (Volatile.Read(ref _subscribed) == 1)
+        if (Volatile.Read(ref _isSubscribed) == 1)
         {
             _redis.GetSubscriber().Unsubscribe(_channel);
         }
@@ -37,7 +40,7 @@ internal sealed class ResilientSubscription : IDisposable
 
     private bool TrySubscribe()
     {
-        if (Volatile.Read(ref _subscribed) == 1)
+        if (Volatile.Read(ref _isSubscribed) == 1)
         {
             return true;
         }
@@ -45,13 +48,14 @@ internal sealed class ResilientSubscription : IDisposable
         try
         {
             var queue = _redis.GetSubscriber().Subscribe(_channel);
-            if (Interlocked.Exchange(ref _subscribed, 1) == 1)
+            if (Interlocked.Exchange(ref _isSubscribed, 1) == 1)
             {
                 return true; // a timer tick that overlapped already did it
             }
 
             queue.OnMessage(_handler);
             _retry?.Dispose();
+            _subscribed?.Invoke();
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

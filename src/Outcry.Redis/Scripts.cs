@@ -26,14 +26,15 @@ internal static class Scripts
 
     /// <summary>
     /// KEYS: epoch, sequence, rooms index, removed watermark, log, then per room its history, meta and state keys.
-    /// ARGV: now, new epoch, channel, payload tail, volatile (1/0), state key ('' for none), state ttl ms, log size;
-    /// then per room: size, ttl ms, its name in the index. Returns {epoch, sequence (0 when volatile)}.
+    /// ARGV: now, new epoch, channel, payload tail, volatile (1/0), state key ('' for none), state ttl ms, log size,
+    /// publish command (PUBLISH or SPUBLISH); then per room: size, ttl ms, its name in the index. Returns {epoch,
+    /// sequence (0 when volatile)}.
     /// </summary>
     public const string Publish = Epoch + """
 
         local now = tonumber(ARGV[1])
         if ARGV[5] == '1' then
-          redis.call('PUBLISH', ARGV[3], '{"t":' .. ARGV[1] .. ',' .. ARGV[4])
+          redis.call(ARGV[9], ARGV[3], '{"t":' .. ARGV[1] .. ',' .. ARGV[4])
           return {epoch, 0}
         end
         local seq = redis.call('INCR', KEYS[2])
@@ -44,7 +45,7 @@ internal static class Scripts
         redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[8]) - 1)
         for i = 0, (#KEYS - 5) / 3 - 1 do
           local h, m, s = KEYS[6 + i * 3], KEYS[7 + i * 3], KEYS[8 + i * 3]
-          local size, ttl, name = tonumber(ARGV[9 + i * 3]), tonumber(ARGV[10 + i * 3]), ARGV[11 + i * 3]
+          local size, ttl, name = tonumber(ARGV[10 + i * 3]), tonumber(ARGV[11 + i * 3]), ARGV[12 + i * 3]
           if redis.call('EXISTS', m) == 0 then
             -- A new room knows what removed rooms lost (the same name may have had history before).
             redis.call('HSET', m, 'evicted', redis.call('GET', KEYS[4]) or '0')
@@ -76,7 +77,7 @@ internal static class Scripts
             redis.call('PEXPIRE', key, keep + 3600000)
           end
         end
-        redis.call('PUBLISH', ARGV[3], payload)
+        redis.call(ARGV[9], ARGV[3], payload)
         return {epoch, seq}
         """;
 

@@ -87,6 +87,7 @@ public static partial class OutcryHost
         }
 
         var redis = configuration.GetSection("Outcry:Redis").Get<RedisOptions>() ?? new();
+        services.AddSingleton(redis);
         services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
             // Starts even while Redis is unreachable, and reconnects by itself; /readyz tells the state.
@@ -104,7 +105,7 @@ public static partial class OutcryHost
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisHistoryStore>(), sp.GetRequiredService<IPublicationSink>(), node, sp.GetRequiredService<ILogger<RedisBroker>>(),
             onLost: () =>
             {
-                // Publications this node missed are gone from the log: its clients reconnect and recover from history.
+                // Publications this node missed are gone (from the log, or with Redis's data): its clients reconnect and recover.
                 sp.GetRequiredService<EngineIoServer>().CloseAll();
                 sp.GetRequiredService<SseHub>().EndAll();
             }));
@@ -155,6 +156,12 @@ public static partial class OutcryHost
                 // Another node may have to restore these sessions if this one crashes.
                 (io.Recovery as Recovery)?.Attach(nsp);
             }
+        }
+
+        if (redis is not null && !app.Services.GetRequiredService<RedisOptions>().ShardedPubSub
+            && redis.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster))
+        {
+            LogClassicPubSubOnCluster(app.Logger);
         }
 
         // From now on, the socket.io emitter's messages and other nodes' commands reach this node.
@@ -233,4 +240,7 @@ public static partial class OutcryHost
 
     [LoggerMessage(1003, LogLevel.Warning, "Stopping: some recovery sessions were still being saved after 5 s; their clients will not recover on another node")]
     private static partial void LogRecoverySavesPending(ILogger logger);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Redis is a cluster but Outcry:Redis:ShardedPubSub is false: every publication crosses the whole cluster, and the API counts only some nodes' connections. Set it to true on every node (docs/scaling.md).")]
+    private static partial void LogClassicPubSubOnCluster(ILogger logger);
 }

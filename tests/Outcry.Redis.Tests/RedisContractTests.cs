@@ -3,13 +3,30 @@ using Outcry.Core.Tests;
 
 namespace Outcry.Redis.Tests;
 
-// The engine contracts of Outcry.Core.Tests, on a real Redis. Each test has keys of its own (a fresh prefix).
+// The engine contracts of Outcry.Core.Tests, on a real Redis and on a real Redis Cluster (with sharded pub/sub).
+// Each test has keys of its own (a fresh prefix).
 
 [Collection(RedisCollection.Name)]
-public sealed class RedisHistoryStoreTests(RedisServer redis) : HistoryStoreContract
+public sealed class RedisHistoryStoreTests(RedisServer redis) : RedisHistoryStoreContract(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterHistoryStoreTests(RedisClusterServer redis) : RedisHistoryStoreContract(redis);
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisRecoveryStoreTests(RedisServer redis) : RedisRecoveryStoreContract(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterRecoveryStoreTests(RedisClusterServer redis) : RedisRecoveryStoreContract(redis);
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisPresenceStoreTests(RedisServer redis) : RedisPresenceStoreContract(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterPresenceStoreTests(RedisClusterServer redis) : RedisPresenceStoreContract(redis);
+
+public abstract class RedisHistoryStoreContract(RedisServer redis) : HistoryStoreContract
 {
-    protected override IHistoryStore Create(HistoryOptions options) =>
-        new RedisHistoryStore(redis.Connection, new RedisOptions { Prefix = "t" + Guid.NewGuid().ToString("N") }, options, Time);
+    protected override IHistoryStore Create(HistoryOptions options) => new RedisHistoryStore(redis.Connection, redis.NewOptions(), options, Time);
 
     protected override async Task<Publication> AppendAsync(IHistoryStore store, Publication publication)
     {
@@ -20,10 +37,9 @@ public sealed class RedisHistoryStoreTests(RedisServer redis) : HistoryStoreCont
     protected override Task SweepAsync(IHistoryStore store) => ((RedisHistoryStore)store).SweepAsync();
 }
 
-[Collection(RedisCollection.Name)]
-public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreContract
+public abstract class RedisRecoveryStoreContract(RedisServer redis) : RecoveryStoreContract
 {
-    private readonly RedisOptions _options = new() { Prefix = "t" + Guid.NewGuid().ToString("N") };
+    private readonly RedisOptions _options = redis.NewOptions();
 
     protected override IRecoveryStore Create() => new RedisRecoveryStore(redis.Connection, _options, "node-a", TimeSpan.FromMinutes(2), Time);
 
@@ -31,7 +47,7 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
         new(pid, "socket-" + pid, "/", ["lot:1"], new ClientIdentity { UserId = "42" }, new StreamPosition("0a1b2c3d4e5f", 3));
 
     private Task<bool> BeatAsync(string node, DateTimeOffset at) =>
-        redis.Connection.GetDatabase().SortedSetAddAsync(new RedisKeys(_options.Prefix).Nodes, node, at.ToUnixTimeMilliseconds());
+        redis.Connection.GetDatabase().SortedSetAddAsync(new RedisKeys(_options).Nodes, node, at.ToUnixTimeMilliseconds());
 
     [Fact]
     public async Task A_LiveSession_OfANodeThatStoppedBeating_IsTaken_WithinTheWindow_Once()
@@ -65,7 +81,7 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
         await store.KeepLiveAsync(Live("p13"));
         await store.ForgetLiveAsync("p13");
         Assert.Null(await store.TakeAsync("p13"));
-        Assert.False(await redis.Connection.GetDatabase().KeyExistsAsync(new RedisKeys(_options.Prefix).LiveRecovery("p13")));
+        Assert.False(await redis.Connection.GetDatabase().KeyExistsAsync(new RedisKeys(_options).LiveRecovery("p13")));
     }
 
     [Fact]
@@ -84,7 +100,7 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
     // Redis expires keys on its own clock: wait (with a deadline) until it did.
     protected override async Task LetPassAsync(IRecoveryStore store, string pid, TimeSpan window)
     {
-        var key = new RedisKeys(_options.Prefix).Recovery(pid);
+        var key = new RedisKeys(_options).Recovery(pid);
         var deadline = DateTime.UtcNow + window + TimeSpan.FromSeconds(10);
         while (await redis.Connection.GetDatabase().KeyExistsAsync(key))
         {
@@ -94,10 +110,9 @@ public sealed class RedisRecoveryStoreTests(RedisServer redis) : RecoveryStoreCo
     }
 }
 
-[Collection(RedisCollection.Name)]
-public sealed class RedisPresenceStoreTests(RedisServer redis) : PresenceStoreContract, IDisposable
+public abstract class RedisPresenceStoreContract(RedisServer redis) : PresenceStoreContract, IDisposable
 {
-    private readonly RedisOptions _options = new() { Prefix = "t" + Guid.NewGuid().ToString("N") };
+    private readonly RedisOptions _options = redis.NewOptions();
     private readonly List<RedisPresenceStore> _stores = [];
 
     protected override IPresenceStore Create() => Node(RedisBroker.NewNodeId(), TimeProvider.System);

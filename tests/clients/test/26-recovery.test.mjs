@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer } from './server.mjs';
-import { clientFactory, connect, once, TRANSPORTS } from './util.mjs';
+import { clientFactory, connect, dropLink, once, recordAll, TRANSPORTS } from './util.mjs';
 import { API_KEY, JWT_SECRET, OFFSET, api, jwt } from './push.mjs';
 
 const server = useServer({
@@ -16,28 +16,6 @@ const server = useServer({
 });
 const make = clientFactory();
 const publish = (body) => api(server.url, '/api/publish', body);
-
-/** Records every event (name, args) the socket receives, in order. */
-function recordAll(socket) {
-  const events = [];
-  socket.onAny((event, ...args) => events.push([event, ...args]));
-  return events;
-}
-
-/** Drops the link (not a manual disconnect) and keeps the client from reconnecting until `back()`. */
-async function dropLink(socket) {
-  socket.io.reconnection(false);
-  const gone = once(socket, 'disconnect');
-  socket.io.engine.close();
-  const [reason] = await gone;
-  assert.equal(reason, 'forced close'); // the client's name for closing its transport; the server sees the link go
-  return async () => {
-    socket.io.reconnection(true);
-    const back = once(socket, 'connect');
-    socket.connect();
-    await back;
-  };
-}
 
 /** Waits (5 s at most) until `events` holds an event named `name`. */
 async function until(events, socket, name) {

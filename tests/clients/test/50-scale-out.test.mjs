@@ -5,8 +5,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
 import { startFront, startRedis } from './redis.mjs';
+import { AS_ONE_ARGS, itBehavesAsOne } from './as-one.mjs';
 import { clientFactory, connect, eventually } from './util.mjs';
-import { API_KEY, JWT_SECRET, api, deliveredTo, jwt } from './push.mjs';
+import { API_KEY, api } from './push.mjs';
 
 let redis;
 const nodes = [];
@@ -17,7 +18,7 @@ const startNode = (extra = []) => startServer({
 });
 before(async () => {
   redis = await startRedis();
-  for (let i = 0; i < 3; i++) nodes.push(await startNode([`--Outcry:Auth:JwtSecret=${JWT_SECRET}`, '--Outcry:Presence:Events:0=lot:*']));
+  for (let i = 0; i < 3; i++) nodes.push(await startNode(AS_ONE_ARGS));
 });
 after(async () => {
   for (const node of nodes) await node.stop();
@@ -27,64 +28,7 @@ const make = clientFactory();
 const publishVia = (node, body) => api(node.url, '/api/publish', body);
 
 describe('three nodes on one Redis', () => {
-  it('a publication through node 3 reaches the room on nodes 1 and 2, once each, with one offset', async () => {
-    const a = await connect(make(`${nodes[0].url}?itemId=100`));
-    const b = await connect(make(`${nodes[1].url}?itemId=100`));
-    const other = await connect(make(`${nodes[1].url}?itemId=200`));
-    const got = await deliveredTo({
-      all: [a, b, other], expected: [a, b], event: 'auction',
-      marker: () => publishVia(nodes[2], { broadcast: true, event: 'marker' }),
-      publish: async () => {
-        const { status, json } = await publishVia(nodes[2], { room: '100', event: 'auction', data: { price: 120 } });
-        assert.equal(status, 200);
-        assert.equal(json.recipients, 0, 'recipients counts the publishing node\'s own connections');
-      },
-    });
-    assert.deepStrictEqual(got, [[{ price: 120 }], [{ price: 120 }]]);
-    assert.equal(got.offsets[0], got.offsets[1]);
-  });
-
-  it('publications from several nodes reach every client in one order', async () => {
-    const clients = await Promise.all(nodes.map((n) => connect(make(`${n.url}?itemId=300`))));
-    const seen = clients.map(() => []);
-    clients.forEach((c, i) => c.on('bid', (n) => seen[i].push(n)));
-    for (let n = 0; n < 30; n++) {
-      assert.equal((await publishVia(nodes[n % 3], { room: '300', event: 'bid', data: n })).status, 200);
-    }
-    await eventually(() => seen.every((s) => s.length === 30), 'every client has the 30 bids');
-    // Each node published its own in turn, so the one order is the order they were published in.
-    for (const s of seen) assert.deepStrictEqual(s, [...Array(30).keys()]);
-  });
-
-  it('presence counts the room\'s connections on every node', async () => {
-    await Promise.all([connect(make(`${nodes[0].url}?itemId=400`)), connect(make(`${nodes[1].url}?itemId=400`))]);
-    await eventually(async (saw) => saw((await api(nodes[2].url, '/api/rooms/400/presence', undefined, { method: 'GET' })).json)?.count === 2,
-      'presence through node 3 counts the connections of nodes 1 and 2');
-  });
-
-  it('presence events reach the room\'s members on every node', async () => {
-    const watcher = await connect(make(`${nodes[0].url}?itemId=lot:9`));
-    const events = [];
-    watcher.on('presence', (p) => events.push(p));
-    await connect(make(`${nodes[1].url}?itemId=lot:9`, { auth: { token: jwt({ sub: 'ann' }) } }));
-    await eventually(() => events.some((p) => p.joined === 'ann' && p.count === 2), 'node 1\'s client hears ann join on node 2');
-  });
-
-  it('the API\'s subscribe and disconnect through node 3 act on the user\'s connections on every node', async () => {
-    const as = { auth: { token: jwt({ sub: 'bob' }) } };
-    const [tab1, tab2] = await Promise.all([connect(make(nodes[0].url, as)), connect(make(nodes[1].url, as))]);
-    const { json } = await api(nodes[2].url, '/api/subscribe', { user: 'bob', room: 'vip:1' });
-    assert.deepStrictEqual(json, { ok: true, connections: 2 });
-    await deliveredTo({
-      all: [tab1, tab2], expected: [tab1, tab2], event: 'vip',
-      marker: () => publishVia(nodes[2], { broadcast: true, event: 'marker' }),
-      publish: () => publishVia(nodes[2], { room: 'vip:1', event: 'vip' }),
-    });
-
-    const gone = [tab1, tab2].map((s) => new Promise((r) => s.once('disconnect', r)));
-    assert.deepStrictEqual((await api(nodes[2].url, '/api/disconnect', { user: 'bob' })).json, { ok: true, connections: 2 });
-    assert.deepStrictEqual(await Promise.all(gone), ['io server disconnect', 'io server disconnect']);
-  });
+  itBehavesAsOne(nodes, make);
 
   it('a client whose node stops comes back through another node and recovers exactly what it missed', async () => {
     let target = nodes[1].port;
@@ -137,10 +81,12 @@ describe('three nodes on one Redis', () => {
 
 // Last: it stops Redis.
 describe('when Redis goes away', () => {
-  it('publishing answers 503 (never accepted and lost), /readyz says so, and both come back with Redis', async () => {
+  it('publishing answers 503 (never accepted and lost), /readyz says so; both come back with Redis, its loss told to clients', async () => {
     const client = await connect(make(`${nodes[0].url}?itemId=600`));
     const bids = [];
     client.on('bid', (n) => bids.push(n));
+    let connects = 0;
+    client.on('connect', () => connects++);
     await redis.stop();
 
     const refused = await publishVia(nodes[0], { room: '600', event: 'bid', data: 1 });
@@ -151,6 +97,10 @@ describe('when Redis goes away', () => {
 
     await redis.start();
     await eventually(async () => (await fetch(`${nodes[0].url}/readyz`)).status === 200, 'the node is ready again', 20_000);
+    // This Redis keeps nothing across a restart: a new epoch, so the node has its clients reconnect, and they learn
+    // that what they might have missed is gone.
+    await eventually(() => connects === 1 && client.connected, 'the client reconnected', 20_000);
+    assert.equal(client.recovered, false);
     await eventually(async () => (await publishVia(nodes[0], { room: '600', event: 'bid', data: 2 })).status === 200, 'publishing works again', 20_000);
     await eventually(() => bids.includes(2), 'the client gets what was published after Redis came back', 20_000);
     assert.ok(!bids.includes(1), 'the refused publication was not delivered');

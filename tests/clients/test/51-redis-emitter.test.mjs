@@ -7,7 +7,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { startServer } from './server.mjs';
 import { startRedis } from './redis.mjs';
-import { clientFactory, connect, eventually, once } from './util.mjs';
+import { clientFactory, connect, eventually, once, recordAll } from './util.mjs';
 
 let redis;
 let redisClient;
@@ -27,13 +27,6 @@ after(async () => {
   await redis?.stop();
 });
 const make = clientFactory();
-
-/** Records every event the socket receives: [event, ...args]. */
-function recordAll(socket) {
-  const events = [];
-  socket.onAny((event, ...args) => events.push([event, ...args]));
-  return events;
-}
 
 // Emits `marker` to everyone and waits until every socket has it: what was emitted before has arrived by then.
 async function settle(sockets, of = emitter) {

@@ -1,11 +1,12 @@
-// Redis restarting in the middle of a stream of publications (persistent Redis, killed with SIGKILL), and later the
-// nodes' subscriptions cut while publishing goes on: nothing that Outcry acknowledged is lost. A publication made while Redis is down is refused (503), never acknowledged and lost;
-// the backend retries it, as it would, and the client on another node gets every acknowledged one, in order.
+// Redis failing under the nodes. Restarting in the middle of a stream of publications (persistent Redis, killed with
+// SIGKILL), and later the nodes' subscriptions cut while publishing goes on: nothing that Outcry acknowledged is lost.
+// A publication made while Redis is down is refused (503), never acknowledged and lost; the backend retries it, as it
+// would, and the client on another node gets every acknowledged one, in order. Losing its data: see the last test.
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
 import { startRedis } from './redis.mjs';
-import { clientFactory, connect, eventually } from './util.mjs';
+import { clientFactory, connect, dropLink, eventually, once, recordAll } from './util.mjs';
 import { API_KEY, api } from './push.mjs';
 
 let redis;
@@ -55,4 +56,34 @@ it('a Redis restart and a dropped subscription mid-stream lose nothing acknowled
   // A retried publication may have been kept the first time too (its answer was lost): at least once, in order.
   const firsts = received.filter((n, i) => received.indexOf(n) === i);
   assert.deepStrictEqual(firsts, acknowledged);
+});
+
+// Redis lost everything (FLUSHALL, as a restart without persistence): the history starts a new epoch. Every client's
+// offset is of the old one, and what was in flight is gone: a connected client is made to reconnect and is told
+// (recovered === false) with the current state, as is one that had dropped meanwhile; both then go on receiving.
+it('after Redis lost its data, clients are told (recovered === false), get the current state and go on receiving', async () => {
+  const publish = (body) => api(nodes[1].url, '/api/publish', body);
+  const staying = await connect(make(`${nodes[0].url}?itemId=800`, { transports: ['websocket'] }));
+  const dropping = await connect(make(`${nodes[0].url}?itemId=800`, { transports: ['websocket'] }));
+  const [lots, live] = [[], []];
+  staying.on('lot', (lot) => lots.push(lot.price));
+  staying.on('live', (n) => live.push(n));
+  for (let price = 1; price <= 3; price++) assert.equal((await publish({ room: '800', event: 'lot', key: 'lot', data: { price } })).status, 200);
+  await eventually(() => lots.length === 3, 'the first three prices');
+
+  const back = await dropLink(dropping);
+  const reconnected = once(staying, 'connect', 10_000);
+  await redis.command('FLUSHALL');
+  assert.equal((await publish({ room: '800', event: 'lot', key: 'lot', data: { price: 4 } })).status, 200);
+  await reconnected;
+  assert.equal(staying.recovered, false, 'the connected client learns that its offset is of a lost history');
+  await eventually(() => lots.length === 4, 'the current price reaches the connected client');
+  assert.deepStrictEqual(lots, [1, 2, 3, 4]);
+
+  const events = recordAll(dropping);
+  await back();
+  assert.equal(dropping.recovered, false);
+  await publish({ room: '800', event: 'live', data: 1 });
+  await eventually(() => events.some(([e]) => e === 'live') && live.length === 1, 'the live event reaches both');
+  assert.deepStrictEqual(events.map((e) => e.slice(0, 2)), [['lot', { price: 4 }], ['live', 1]], 'the current state, then live');
 });

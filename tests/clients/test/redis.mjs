@@ -37,6 +37,59 @@ export async function startRedis({ persist = false } = {}) {
   return { address: `127.0.0.1:${port}`, command, stop, start };
 }
 
+/**
+ * Starts a Redis Cluster of three masters (redis-server in cluster mode, joined by redis-cli --cluster create);
+ * resolves { address: 'host:port,host:port,host:port', ports, stop() }.
+ */
+export async function startRedisCluster() {
+  if (!existsSync(REDIS)) throw new Error(`${REDIS} not found: run tools/install-test-deps.sh (apt-get install redis-server)`);
+  const dir = mkdtempSync(join(tmpdir(), 'outcry-cluster-'));
+  const children = [];
+  const ports = [];
+  for (let i = 0; i < 3; i++) {
+    const [port, bus] = [await freePort(), await freePort()];
+    const args = ['--port', `${port}`, '--cluster-port', `${bus}`, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir];
+    children.push(spawn(REDIS, args, { stdio: 'ignore' }));
+    ports.push(port);
+  }
+  for (const port of ports) {
+    await eventually(async () => (await redisCommand(port, ['PING']).catch(() => '')) === 'PONG', `redis-server ${port} answering PING`, 10_000);
+  }
+  const nodes = ports.map((p) => `127.0.0.1:${p}`);
+  await new Promise((resolve, reject) => {
+    const create = spawn('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    create.stdout.on('data', (d) => { output += d; });
+    create.stderr.on('data', (d) => { output += d; });
+    create.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create: ${output}`))));
+  });
+  for (const port of ports) {
+    await eventually(async () => (await clusterState(port)) === 'ok', `cluster_state:ok on ${port}`, 10_000);
+  }
+  const stop = () => Promise.all(children.map((child) => new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', r);
+    child.kill('SIGKILL');
+  })));
+  return { address: nodes.join(','), ports, stop };
+}
+
+// CLUSTER INFO's cluster_state ('ok' once every slot is served), or '' while the node cannot tell.
+async function clusterState(port) {
+  const info = await new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('*2\r\n$7\r\nCLUSTER\r\n$4\r\nINFO\r\n'));
+    let data = '';
+    socket.on('data', (d) => {
+      data += d;
+      if (data.includes('cluster_state:')) socket.end();
+    });
+    socket.on('close', () => resolve(data));
+    socket.on('error', () => resolve(''));
+  });
+  return /cluster_state:(\w+)/.exec(info)?.[1] ?? '';
+}
+
 // One command over RESP; resolves the first reply line's value (enough for PING and integer replies).
 function redisCommand(port, args) {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Shared helpers for the client test suite. No sleeps: everything waits on events
 // with a deadline.
 import { afterEach } from 'node:test';
+import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 
 export const DEFAULT_TIMEOUT = 5000;
@@ -133,4 +134,26 @@ export function normalizeBinary(value) {
 
 export function isBinary(value) {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+/** Records every event (name, args) the socket receives, in order. */
+export function recordAll(socket) {
+  const events = [];
+  socket.onAny((event, ...args) => events.push([event, ...args]));
+  return events;
+}
+
+/** Drops the link (not a manual disconnect) and keeps the client from reconnecting until `back()`. */
+export async function dropLink(socket) {
+  socket.io.reconnection(false);
+  const gone = once(socket, 'disconnect');
+  socket.io.engine.close();
+  const [reason] = await gone;
+  assert.equal(reason, 'forced close'); // the client's name for closing its transport; the server sees the link go
+  return async () => {
+    socket.io.reconnection(true);
+    const back = once(socket, 'connect');
+    socket.connect();
+    await back;
+  };
 }
