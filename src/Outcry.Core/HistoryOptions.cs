@@ -10,6 +10,12 @@ public sealed class HistoryOptions
     /// <summary>How long a room's current state (the latest publication per key) is kept after it was last set.</summary>
     public TimeSpan StateTtl { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a publication's <see cref="Publication.Id"/> is remembered: a publication with the same id within
+    /// this window is a duplicate and is not published again.
+    /// </summary>
+    public TimeSpan IdWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     public HistoryRetention For(string room)
     {
         foreach (var rule in Rooms)

@@ -10,13 +10,17 @@ public interface IBroker
 {
     /// <summary>
     /// Keeps <paramref name="publication"/> in history (unless volatile) and delivers it to the local sink of every
-    /// node. Completes once it is durable as far as the broker can make it.
+    /// node. Completes once it is durable as far as the broker can make it. One with an <see cref="Publication.Id"/>
+    /// already published within the window is neither kept nor delivered again: the answer is a duplicate's.
     /// </summary>
     ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The position a publication was given (null for a volatile one) and the connections reached on this node.</summary>
-public readonly record struct PublishResult(StreamPosition? Position, int Recipients);
+/// <summary>
+/// The position a publication was given (null for a volatile one) and the connections reached on this node; for a
+/// <see cref="Duplicate"/>, the position the first publication with its id was given, and no connection reached.
+/// </summary>
+public readonly record struct PublishResult(StreamPosition? Position, int Recipients, bool Duplicate = false);
 
 /// <summary>A node's local fan-out: hands a publication to the connections it selects here; returns how many.</summary>
 public interface IPublicationSink
@@ -31,12 +35,23 @@ public sealed class InMemoryBroker(InMemoryHistoryStore history, IPublicationSin
     // position before a lower one (its last offset would then skip a publication on recovery). Delivery only
     // enqueues, so the lock is held for a fan-out's enqueues, never for network writes.
     private readonly Lock _order = new();
+    private readonly PublicationIds _ids = new(history.Options.IdWindow);
 
     public ValueTask<PublishResult> PublishAsync(Publication publication, CancellationToken cancellationToken = default)
     {
         lock (_order)
         {
+            if (publication.Id is { } id && _ids.TryGet(id, history.Now, out var first))
+            {
+                return ValueTask.FromResult(new PublishResult(first, 0, Duplicate: true));
+            }
+
             var stamped = publication.Volatile ? publication with { Time = history.Now } : history.Append(publication);
+            if (publication.Id is { } newId)
+            {
+                _ids.Add(newId, stamped.Position, stamped.Time);
+            }
+
             return ValueTask.FromResult(new PublishResult(stamped.Position, sink.Deliver(stamped)));
         }
     }

@@ -31,6 +31,8 @@ public sealed class InMemoryHistoryStore : IHistoryStore, IDisposable
 
     public DateTimeOffset Now => _time.GetUtcNow();
 
+    public HistoryOptions Options => _options;
+
     public ValueTask<StreamPosition> LatestAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Latest);
 
     private StreamPosition Latest => new(Epoch, Interlocked.Read(ref _sequence));

@@ -27,6 +27,13 @@ public sealed record Publication
     /// <summary>Marks the publication as the room's current state for this key (e.g. "lot"): the latest per key is kept.</summary>
     public string? Key { get; init; }
 
+    /// <summary>
+    /// The publisher's id for it: publishing the same id again within <see cref="HistoryOptions.IdWindow"/> publishes
+    /// nothing and answers with the first one's position, so a retry after a lost answer or a queue's redelivery
+    /// never reaches clients twice.
+    /// </summary>
+    public string? Id { get; init; }
+
     /// <summary>Not kept in history and given no position: a client that misses it never gets it (typing indicators…).</summary>
     public bool Volatile { get; init; }
 

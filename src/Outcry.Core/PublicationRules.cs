@@ -25,6 +25,11 @@ public static class PublicationRules
             return $"event '{publication.Event}' is reserved by socket.io";
         }
 
+        if (publication.Id is not null && RoomNames.Validate(publication.Id, "id") is { } badId)
+        {
+            return badId;
+        }
+
         if (publication.Key is not null)
         {
             if (RoomNames.Validate(publication.Key, "key") is { } badKey)

@@ -64,7 +64,12 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         StreamPosition? position;
         try
         {
-            position = await _history.AppendAsync(publication, PublicationCodec.Tail(publication, _node, call)).ConfigureAwait(false);
+            (position, var duplicate) = await _history.AppendAsync(publication, PublicationCodec.Tail(publication, _node, call)).ConfigureAwait(false);
+            if (duplicate)
+            {
+                _calls.TryRemove(call, out _);
+                return new PublishResult(position, 0, Duplicate: true);
+            }
         }
         catch (EngineUnavailableException e)
         {

@@ -43,18 +43,23 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
 
     /// <summary>
     /// Gives <paramref name="publication"/> the next position, keeps it in each of its rooms and publishes it on the
-    /// nodes' channel, atomically (a volatile one is only published). <paramref name="tail"/> is its encoding
-    /// (<see cref="PublicationCodec.Tail"/>).
+    /// nodes' channel, atomically (a volatile one is only published); or, when its id was published within the id
+    /// window, does nothing and answers the first one's position as a duplicate. <paramref name="tail"/> is its
+    /// encoding (<see cref="PublicationCodec.Tail"/>).
     /// </summary>
     /// <param name="channel">Where to publish: the nodes' channel unless a test says otherwise.</param>
-    internal async Task<StreamPosition?> AppendAsync(Publication publication, string tail, RedisChannel? channel = null)
+    internal async Task<(StreamPosition? Position, bool Duplicate)> AppendAsync(Publication publication, string tail, RedisChannel? channel = null)
     {
         var rooms = publication.Volatile ? [] : publication.HistoryRooms().ToList();
-        var keys = new List<RedisKey>(5 + (rooms.Count * 3)) { _keys.Epoch, _keys.Sequence, _keys.Rooms, _keys.Removed, _keys.Log };
-        var args = new List<RedisValue>(9 + (rooms.Count * 3))
+        var keys = new List<RedisKey>(6 + (rooms.Count * 3))
+        {
+            _keys.Epoch, _keys.Sequence, _keys.Rooms, _keys.Removed, _keys.Log, _keys.PublicationId(publication.Id ?? ""),
+        };
+        var args = new List<RedisValue>(10 + (rooms.Count * 3))
         {
             Now, StreamPosition.NewEpoch(), (channel ?? _keys.Channel).ToString(), tail, publication.Volatile ? 1 : 0,
             publication.Key ?? "", (long)_options.StateTtl.TotalMilliseconds, _logSize, _keys.PublishCommand,
+            publication.Id is null ? 0 : (long)_options.IdWindow.TotalMilliseconds,
         };
         foreach (var room in rooms)
         {
@@ -65,8 +70,13 @@ public sealed class RedisHistoryStore : IHistoryStore, IDisposable
         }
 
         var result = (RedisResult[])(await RedisCall.Reachable(_db.ScriptEvaluateAsync(Scripts.Publish, [.. keys], [.. args])).ConfigureAwait(false))!;
+        if (result.Length > 2)
+        {
+            return (StreamPosition.TryParse((string?)result[2], out var first) ? first : null, true);
+        }
+
         var sequence = (long)result[1];
-        return sequence == 0 ? null : new StreamPosition((string)result[0]!, sequence);
+        return (sequence == 0 ? null : new StreamPosition((string)result[0]!, sequence), false);
     }
 
     public async ValueTask<HistoryPage> ReadAsync(string ns, string room, StreamPosition? since, int limit, CancellationToken cancellationToken = default)

@@ -48,6 +48,9 @@ internal sealed class RedisKeys(RedisOptions options)
 
     public RedisKey State(string room) => RoomKeyPrefix + room + ":s";
 
+    /// <summary>A publication's id, remembered for the id window with the position it was given.</summary>
+    public RedisKey PublicationId(string id) => _tag + ":id:" + id;
+
     public RedisKey Recovery(string pid) => _tag + ":rec:" + pid;
 
     /// <summary>A live connection's recovery session, with its node's id (see <see cref="RedisRecoveryStore"/>).</summary>

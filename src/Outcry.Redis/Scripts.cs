@@ -25,16 +25,27 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: epoch, sequence, rooms index, removed watermark, log, then per room its history, meta and state keys.
-    /// ARGV: now, new epoch, channel, payload tail, volatile (1/0), state key ('' for none), state ttl ms, log size,
-    /// publish command (PUBLISH or SPUBLISH); then per room: size, ttl ms, its name in the index. Returns {epoch,
-    /// sequence (0 when volatile)}.
+    /// KEYS: epoch, sequence, rooms index, removed watermark, log, the publication's id key, then per room its
+    /// history, meta and state keys. ARGV: now, new epoch, channel, payload tail, volatile (1/0), state key ('' for
+    /// none), state ttl ms, log size, publish command (PUBLISH or SPUBLISH), id window ms (0: no id); then per room:
+    /// size, ttl ms, its name in the index. Returns {epoch, sequence (0 when volatile)}, or for an id seen within its
+    /// window (published again: nothing is done) {epoch, 0, the first one's position ('' when it was volatile)}.
     /// </summary>
     public const string Publish = Epoch + """
 
         local now = tonumber(ARGV[1])
+        local idWindow = tonumber(ARGV[10])
+        if idWindow > 0 then
+          local first = redis.call('GET', KEYS[6])
+          if first then
+            return {epoch, 0, first}
+          end
+        end
         if ARGV[5] == '1' then
           redis.call(ARGV[9], ARGV[3], '{"t":' .. ARGV[1] .. ',' .. ARGV[4])
+          if idWindow > 0 then
+            redis.call('SET', KEYS[6], '', 'PX', idWindow)
+          end
           return {epoch, 0}
         end
         local seq = redis.call('INCR', KEYS[2])
@@ -43,9 +54,9 @@ internal static class Scripts
         -- The log lets a node whose subscription dropped for a moment fetch what it missed.
         redis.call('ZADD', KEYS[5], seq, payload)
         redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[8]) - 1)
-        for i = 0, (#KEYS - 5) / 3 - 1 do
-          local h, m, s = KEYS[6 + i * 3], KEYS[7 + i * 3], KEYS[8 + i * 3]
-          local size, ttl, name = tonumber(ARGV[10 + i * 3]), tonumber(ARGV[11 + i * 3]), ARGV[12 + i * 3]
+        for i = 0, (#KEYS - 6) / 3 - 1 do
+          local h, m, s = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
+          local size, ttl, name = tonumber(ARGV[11 + i * 3]), tonumber(ARGV[12 + i * 3]), ARGV[13 + i * 3]
           if redis.call('EXISTS', m) == 0 then
             -- A new room knows what removed rooms lost (the same name may have had history before).
             redis.call('HSET', m, 'evicted', redis.call('GET', KEYS[4]) or '0')
@@ -78,6 +89,9 @@ internal static class Scripts
           end
         end
         redis.call(ARGV[9], ARGV[3], payload)
+        if idWindow > 0 then
+          redis.call('SET', KEYS[6], epoch .. '-' .. seq, 'PX', idWindow)
+        end
         return {epoch, seq}
         """;
 

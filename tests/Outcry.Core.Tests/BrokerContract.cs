@@ -86,6 +86,27 @@ public abstract class BrokerContract
     }
 
     [Fact]
+    public async Task A_Publication_PublishedAgain_WithItsId_IsADuplicate_NeitherKeptNorDeliveredAgain()
+    {
+        var nodes = await NodesAsync();
+        var first = await nodes[0].Broker.PublishAsync(Bid(1) with { Id = "bid-17" });
+        var again = await nodes[^1].Broker.PublishAsync(Bid(1) with { Id = "bid-17" }); // a retry, through any node
+        Assert.False(first.Duplicate);
+        Assert.True(again.Duplicate);
+        Assert.Equal(first.Position, again.Position);
+        Assert.Equal(0, again.Recipients);
+
+        // The next one, with an id of its own, is published: whatever came before it has arrived by then.
+        Assert.False((await nodes[0].Broker.PublishAsync(Bid(2) with { Id = "bid-18" })).Duplicate);
+        foreach (var (_, history, sink) in nodes)
+        {
+            await sink.WaitForAsync(2);
+            Assert.Equal([1, 2], sink.Data());
+            Assert.Equal(2, (await history.ReadAsync("/", "lot:1", null, 10)).Items.Count);
+        }
+    }
+
+    [Fact]
     public async Task A_Volatile_Publication_IsDelivered_WithoutAPosition_AndNotKept()
     {
         var nodes = await NodesAsync();

@@ -30,7 +30,7 @@ public abstract class RedisHistoryStoreContract(RedisServer redis) : HistoryStor
 
     protected override async Task<Publication> AppendAsync(IHistoryStore store, Publication publication)
     {
-        var position = await ((RedisHistoryStore)store).AppendAsync(publication, PublicationCodec.Tail(publication, "test", 0));
+        var (position, _) = await ((RedisHistoryStore)store).AppendAsync(publication, PublicationCodec.Tail(publication, "test", 0));
         return publication with { Position = position };
     }
 

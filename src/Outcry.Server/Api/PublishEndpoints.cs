@@ -66,7 +66,9 @@ internal static class PublishEndpoints
             foreach (var publication in publications)
             {
                 var result = await publisher.PublishAsync(publication, PublishSource.Http, CancellationToken.None).ConfigureAwait(false);
-                results.Add(new { offset = result.Position?.ToString(), recipients = result.Recipients });
+                results.Add(result.Duplicate
+                    ? new { offset = result.Position?.ToString(), recipients = result.Recipients, duplicate = true }
+                    : new { offset = result.Position?.ToString(), recipients = result.Recipients });
             }
 
             return Results.Json(new { ok = true, results }, JsonDefaults.Options);
@@ -150,7 +152,11 @@ internal static class PublishEndpoints
     }
 
     /// <summary>{"ok":true,"offset":"…","recipients":N} (no offset for a volatile publication).</summary>
-    internal static object Answer(PublishResult result) => new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients };
+    // "duplicate": true only when the id was published before (the offset is then the first one's). Also the ack of
+    // a trusted socket's publish, whose serializer writes nulls: no "duplicate" member at all otherwise.
+    internal static object Answer(PublishResult result) => result.Duplicate
+        ? new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients, duplicate = true }
+        : new { ok = true, offset = result.Position?.ToString(), recipients = result.Recipients };
 
     // {"itemId":100,"channel":"auction","message":{…}} → {"room":"100","event":"auction","data":{…}}
     private static JsonElement SeedEnvelope(JsonElement body)

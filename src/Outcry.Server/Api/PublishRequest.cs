@@ -5,7 +5,7 @@ namespace Outcry.Server.Api;
 
 /// <summary>
 /// Reads the publish envelope every entry point shares (HTTP API, trusted sockets):
-/// <c>{room | rooms[] | user | users[] | broadcast:true, event, data?, namespace? ("/"), except?[], key?, volatile?}</c>.
+/// <c>{room | rooms[] | user | users[] | broadcast:true, event, data?, namespace? ("/"), except?[], key?, volatile?, id?}</c>.
 /// </summary>
 internal static class PublishRequest
 {
@@ -27,6 +27,7 @@ internal static class PublishRequest
                 Event = OptionalString(body, "event") ?? throw new FormatException("event is required"),
                 Data = body.TryGetProperty("data", out var data) ? data.Clone() : default,
                 Key = OptionalString(body, "key"),
+                Id = body.TryGetProperty("id", out var id) && id.ValueKind != JsonValueKind.Null ? Name(id, "id") : null,
                 Volatile = OptionalBool(body, "volatile"),
                 Target = new PublicationTarget
                 {

@@ -55,6 +55,7 @@ describe('publish errors are 400 with {error:{code,message}} and publish nothing
     ['rooms not an array', { rooms: 'a', event: 'e' }, 'invalid_request', /array/],
     ['a namespace without /', { room: '1', event: 'e', namespace: 'chat' }, 'invalid_request', /namespace/],
     ['broadcast not a boolean', { broadcast: 'yes', event: 'e' }, 'invalid_request', /broadcast/],
+    ['an id not a string or number', { room: '1', event: 'e', id: true }, 'invalid_request', /id must be a string or a number/],
   ];
   for (const [label, body, code, message] of cases) {
     it(label, async () => assertError(await publish(body), 400, code, message));
@@ -62,6 +63,24 @@ describe('publish errors are 400 with {error:{code,message}} and publish nothing
 
   it(`a body over ${MAX_BODY} bytes is 413`, async () => {
     assertError(await publish({ room: '1', event: 'big', data: 'x'.repeat(MAX_BODY) }), 413, 'payload_too_large');
+  });
+});
+
+describe('an id makes publishing again harmless', () => {
+  it('the same id again is answered "duplicate" with the first offset and reaches nobody twice', async () => {
+    const a = await watcher('?room=i1');
+    const seen = [];
+    a.on('bid', (price, offset) => seen.push([price, offset]));
+    const first = await publish({ room: 'i1', event: 'bid', data: 140, id: 'bid-981' });
+    assert.deepStrictEqual(first.json, { ok: true, offset: first.json.offset, recipients: 1 });
+    const again = await publish({ room: 'i1', event: 'bid', data: 140, id: 'bid-981' });
+    assert.deepStrictEqual(again.json, { ok: true, offset: first.json.offset, recipients: 0, duplicate: true });
+    const numeric = await publish({ room: 'i1', event: 'bid', data: 150, id: 982 });
+    assert.equal((await publish({ room: 'i1', event: 'bid', data: 150, id: '982' })).json.duplicate, true, 'a number id is its digits');
+    const batch = await api(server.url, '/api/publish/batch', [{ room: 'i1', event: 'bid', data: 140, id: 'bid-981' }]);
+    assert.deepStrictEqual(batch.json.results, [{ offset: first.json.offset, recipients: 0, duplicate: true }]);
+    await deliveredTo({ all: [a], expected: [], event: 'none', marker, publish: async () => {} });
+    assert.deepStrictEqual(seen, [[140, first.json.offset], [150, numeric.json.offset]]);
   });
 });
 
