@@ -18,7 +18,7 @@ public sealed class RedisClusterBrokerTests(RedisClusterServer redis) : RedisBro
         await NodeAsync();
         await NodeAsync();
         Assert.Equal(2, await SubscribersAsync());
-        var channel = "{" + Options.Prefix + "}:pub";
+        var channel = new RedisKeys(Options).Channel.ToString();
         var classic = (RedisResult[])(await redis.OnOutcrysServerAsync(Options, "PUBSUB", "NUMSUB", channel))!;
         Assert.Equal(0, (long)classic[1]);
     }
