@@ -27,6 +27,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     private readonly ResilientSubscription _subscription;
     private readonly Action? _onLost;
     private long _nextCall;
+    private long _catchUps; // the latest catch-up; an earlier one still retrying gives way to it
     private long _lastSequence = -1; // -1: nothing delivered yet
     private string? _epoch; // known once subscribed, so that a new one is noticed even before anything is delivered
 
@@ -102,7 +103,11 @@ public sealed partial class RedisBroker : IBroker, IDisposable
         return new PublishResult(position, 0);
     }
 
-    public void Dispose() => _subscription.Dispose();
+    public void Dispose()
+    {
+        Interlocked.Increment(ref _catchUps); // ends a catch-up still retrying
+        _subscription.Dispose();
+    }
 
     private async Task OnMessageAsync(ChannelMessage message)
     {
@@ -136,30 +141,39 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     }
 
     // Once subscribed, the epoch; after the subscription came back, whatever was published meanwhile (in the log).
+    // The subscription may come back before the connection that runs commands: the catch-up is then retried with
+    // back-off, or a new epoch would go unnoticed (and its clients uninformed) until the next publication.
     private async Task CatchUpAsync()
     {
-        try
+        var catchUp = Interlocked.Increment(ref _catchUps);
+        for (var delay = TimeSpan.FromMilliseconds(100); Interlocked.Read(ref _catchUps) == catchUp; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
         {
-            var latest = await _history.LatestAsync().ConfigureAwait(false);
-            await _order.WaitAsync().ConfigureAwait(false);
             try
             {
-                if (_epoch is null)
+                var latest = await _history.LatestAsync().ConfigureAwait(false);
+                await _order.WaitAsync().ConfigureAwait(false);
+                try
                 {
-                    _epoch = latest.Epoch;
+                    if (_epoch is null)
+                    {
+                        _epoch = latest.Epoch;
+                        return;
+                    }
+
+                    await FillGapAsync(latest with { Sequence = latest.Sequence + 1 }).ConfigureAwait(false);
                     return;
                 }
-
-                await FillGapAsync(latest with { Sequence = latest.Sequence + 1 }).ConfigureAwait(false);
+                finally
+                {
+                    _order.Release();
+                }
             }
-            finally
+            catch (EngineUnavailableException e)
             {
-                _order.Release();
+                LogUnavailable(_logger, e.Message);
             }
-        }
-        catch (EngineUnavailableException e)
-        {
-            LogUnavailable(_logger, e.Message);
+
+            await Task.Delay(delay).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,5 @@
+using Outcry.Core.Queues;
+
 namespace Outcry.Redis;
 
 /// <summary>"Outcry:Redis": where Redis is, and the prefix of every key and channel Outcry uses there.</summary>
@@ -32,4 +34,12 @@ public sealed class RedisOptions
     /// <c>key</c> option, "socket.io" by default); empty to ignore the emitter.
     /// </summary>
     public string EmitterKey { get; set; } = "socket.io";
+
+    /// <summary>
+    /// The Redis streams whose entries Outcry publishes (docs/queues.md), with the Redis engine or without it. Each is
+    /// read through the consumer group <see cref="StreamGroup"/>, by one node at a time.
+    /// </summary>
+    public List<QueueBinding> Streams { get; set; } = [];
+
+    public string StreamGroup { get; set; } = "outcry";
 }

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using Outcry.Core;
+using Outcry.Core.Queues;
 using Outcry.EngineIO;
 using Outcry.Redis;
 using Outcry.Redis.Emitter;
 using Outcry.Server.Api;
 using Outcry.Server.Auth;
 using Outcry.Server.Push;
+using Outcry.Server.Queues;
 using Outcry.Server.Sse;
 using Outcry.SocketIO;
 using StackExchange.Redis;
@@ -62,6 +64,7 @@ public static partial class OutcryHost
         services.AddSingleton<PushHub>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<IConnectionCommands, SocketCommands>();
+        QueueConsumers.Add(services, configuration);
         return services;
     }
 
@@ -196,7 +199,7 @@ public static partial class OutcryHost
             : redis is { IsConnected: false } ? Results.Text("redis unreachable", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready"));
         var publisher = app.Services.GetRequiredService<Publisher>();
-        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, app.Services.GetRequiredService<SseHub>(), publisher, app.Services.GetRequiredService<RecoveryCounters>()), PrometheusMetrics.ContentType));
+        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Render(engine.Metrics, io, app.Services.GetRequiredService<SseHub>(), publisher, app.Services.GetRequiredService<RecoveryCounters>(), app.Services.GetRequiredService<QueueMetrics>()), PrometheusMetrics.ContentType));
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             engine.CloseAll();

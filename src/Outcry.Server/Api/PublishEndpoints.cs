@@ -27,7 +27,7 @@ internal static class PublishEndpoints
 
         api.MapPost("/api/publish", Json(max, async (http, body) =>
         {
-            var publication = PublishRequest.Read(body, out var error);
+            var publication = PublicationEnvelope.Read(body, out var error);
             if (publication is null)
             {
                 return ApiError.BadRequest(error);
@@ -53,7 +53,7 @@ internal static class PublishEndpoints
             var publications = new List<Publication>();
             foreach (var item in body.EnumerateArray())
             {
-                var publication = PublishRequest.Read(item, out var error);
+                var publication = PublicationEnvelope.Read(item, out var error);
                 if (publication is null)
                 {
                     return ApiError.BadRequest($"[{publications.Count}]: {error}");
@@ -109,7 +109,7 @@ internal static class PublishEndpoints
                 return ApiError.BadRequest("data error: expected {itemId, channel, message}");
             }
 
-            var publication = PublishRequest.Read(SeedEnvelope(body), out var error);
+            var publication = PublicationEnvelope.Read(SeedEnvelope(body), out var error);
             if (publication is null)
             {
                 return ApiError.BadRequest("data error: " + error);
@@ -246,7 +246,7 @@ internal static class PublishEndpoints
     }
 
     private static string? StringOrNumber(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) ? JsonValues.StringOrNumber(value) : null;
+        body.TryGetProperty(name, out var value) ? PublicationEnvelope.StringOrNumber(value) : null;
 
     private static object Stats(SocketIoServer io, EngineIoServer engine, Sse.SseHub sse) => new
     {

@@ -17,7 +17,7 @@ internal static class IdentityClaims
             return null;
         }
 
-        var userId = JsonValues.StringOrNumber(user);
+        var userId = PublicationEnvelope.StringOrNumber(user);
         if (string.IsNullOrEmpty(userId))
         {
             return null;

@@ -5,13 +5,11 @@ namespace Outcry.Server.Push;
 /// <summary>Where every entry point publishes: the broker, counted for /metrics.</summary>
 internal sealed class Publisher(IBroker broker)
 {
-    private long _viaHttp;
-    private long _viaSocket;
+    private readonly long[] _published = new long[Enum.GetValues<PublishSource>().Length];
     private long _deliveries;
 
-    public long PublishedViaHttp => Interlocked.Read(ref _viaHttp);
-
-    public long PublishedViaSocket => Interlocked.Read(ref _viaSocket);
+    /// <summary>Publications accepted from <paramref name="source"/>.</summary>
+    public long Published(PublishSource source) => Interlocked.Read(ref _published[(int)source]);
 
     /// <summary>Connections this node handed a publication to.</summary>
     public long Deliveries => Interlocked.Read(ref _deliveries);
@@ -19,7 +17,7 @@ internal sealed class Publisher(IBroker broker)
     public async ValueTask<PublishResult> PublishAsync(Publication publication, PublishSource source, CancellationToken cancellationToken = default)
     {
         var result = await broker.PublishAsync(publication, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref source == PublishSource.Http ? ref _viaHttp : ref _viaSocket);
+        Interlocked.Increment(ref _published[(int)source]);
         Interlocked.Add(ref _deliveries, result.Recipients);
         return result;
     }
@@ -29,4 +27,5 @@ internal enum PublishSource
 {
     Http,
     Socket,
+    Queue,
 }

@@ -155,7 +155,7 @@ internal sealed partial class PushHub(
     private async Task PublishAsync(SocketIoArgs args, Ack? ack)
     {
         var error = "publish needs {room|user|broadcast, event, data}";
-        var publication = args.Count > 0 ? PublishRequest.Read(args[0], out error) : null;
+        var publication = args.Count > 0 ? PublicationEnvelope.Read(args[0], out error) : null;
         if (publication is null)
         {
             ack?.Invoke(Failed(error));
@@ -249,7 +249,7 @@ internal sealed partial class PushHub(
             value = room;
         }
 
-        return JsonValues.StringOrNumber(value);
+        return PublicationEnvelope.StringOrNumber(value);
     }
 
     [LoggerMessage(203, LogLevel.Warning, "Socket {Id} connects without recovery: {Why}")]

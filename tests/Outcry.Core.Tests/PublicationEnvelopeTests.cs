@@ -1,13 +1,12 @@
 using System.Text.Json;
-using Outcry.Server.Api;
 
-namespace Outcry.Server.Tests;
+namespace Outcry.Core.Tests;
 
-public class PublishRequestTests
+public class PublicationEnvelopeTests
 {
-    private static (Core.Publication? Publication, string Error) Read(string json)
+    private static (Publication? Publication, string Error) Read(string json)
     {
-        var publication = PublishRequest.Read(JsonDocument.Parse(json).RootElement, out var error);
+        var publication = PublicationEnvelope.Read(JsonDocument.Parse(json).RootElement, out var error);
         return (publication, error);
     }
 

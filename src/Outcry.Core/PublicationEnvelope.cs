@@ -1,13 +1,12 @@
 using System.Text.Json;
-using Outcry.Core;
 
-namespace Outcry.Server.Api;
+namespace Outcry.Core;
 
 /// <summary>
-/// Reads the publish envelope every entry point shares (HTTP API, trusted sockets):
+/// Reads the publish envelope every entry point shares (HTTP API, trusted sockets, queues):
 /// <c>{room | rooms[] | user | users[] | broadcast:true, event, data?, namespace? ("/"), except?[], key?, volatile?, id?}</c>.
 /// </summary>
-internal static class PublishRequest
+public static class PublicationEnvelope
 {
     /// <summary>The publication, or null with <paramref name="error"/> saying what is wrong.</summary>
     public static Publication? Read(JsonElement body, out string error)
@@ -97,5 +96,16 @@ internal static class PublishRequest
     }
 
     private static string Name(JsonElement value, string field) =>
-        JsonValues.StringOrNumber(value) ?? throw new FormatException($"{field} must be a string or a number");
+        StringOrNumber(value) ?? throw new FormatException($"{field} must be a string or a number");
+
+    /// <summary>
+    /// A name given as a string or a number (room <c>100</c>, user <c>42</c>: ids often are numbers), as written;
+    /// null for anything else.
+    /// </summary>
+    public static string? StringOrNumber(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetRawText(),
+        _ => null,
+    };
 }
