@@ -31,6 +31,9 @@ public sealed partial class RabbitMqConsumer(RabbitMqOptions options, QueueInges
     // False when another node consumes the queue (its exclusive consumer); throws when the channel or connection ends.
     private async Task<bool> ConsumeAsync(CancellationToken stopping)
     {
+        // Ends the message in hand when the channel goes (say, retrying while the engine is away): RabbitMQ delivers
+        // it again on the next channel, and two of this node's handlers must never work on the queue at once.
+        using var consuming = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var factory = new ConnectionFactory
         {
             Uri = new Uri(options.Uri),
@@ -46,14 +49,14 @@ public sealed partial class RabbitMqConsumer(RabbitMqOptions options, QueueInges
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, consumerDispatchConcurrency: 1),
             stopping).ConfigureAwait(false);
         var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        channel.ChannelShutdownAsync += (_, e) =>
+        channel.ChannelShutdownAsync += async (_, e) =>
         {
             closed.TrySetResult(e.ReplyText);
-            return Task.CompletedTask;
+            await consuming.CancelAsync().ConfigureAwait(false);
         };
         await channel.BasicQosAsync(0, options.Prefetch, global: false, stopping).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stopping);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, consuming.Token);
         try
         {
             await channel.BasicConsumeAsync(_queue.Name, autoAck: false, consumerTag: "", noLocal: false, exclusive: true, arguments: null, consumer, stopping)
@@ -86,18 +89,18 @@ public sealed partial class RabbitMqConsumer(RabbitMqOptions options, QueueInges
         }
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stopping)
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken consuming)
     {
         var properties = delivery.BasicProperties;
         var message = new QueueMessage(delivery.Body, properties.ContentType, delivery.RoutingKey, Headers(properties.Headers), properties.MessageId, delivery.Redelivered);
         QueueOutcome outcome;
         try
         {
-            outcome = await ingest.HandleAsync(message, stopping).ConfigureAwait(false);
+            outcome = await ingest.HandleAsync(message, consuming).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            return; // stopping: left unacked, RabbitMQ delivers it again
+            return; // stopping, or the channel went: left unacked, RabbitMQ delivers it again
         }
 
         if (outcome.Result == QueueResult.DeadLettered)

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clientsDir, startServer } from './server.mjs';
 import { producer, startRabbitMq } from './rabbitmq.mjs';
+import { launchBrowser } from './browser.mjs';
 import { clientFactory, connect, eventually, once, record, TRANSPORTS } from './util.mjs';
 
 let rabbit;
@@ -50,21 +51,43 @@ function runPython(script, ...args) {
   });
 }
 
+// What seed 002's producer sends, as its page's socket.on('news') receives it.
+function seedNews() {
+  const expected = [];
+  for (let count = 10; count > 0; count--) {
+    expected.push(`"text ${count}"`); // json.dumps('text 10') sent as text/plain: the string with its quotes, as the seed's page shows it
+    expected.push({ no: count, some: 'Message', 比如: '中文信息' });
+  }
+  return expected;
+}
+
 describe('RabbitMQ', () => {
   it("seed 002's pika producer reaches every client's 'news' handler: text as a string, JSON as an object, in order", async () => {
     const clients = await Promise.all([make(node.url, TRANSPORTS.websocket), make(node.url, TRANSPORTS.polling)].map((s) => connect(s)));
     const news = clients.map((c) => record(c, 'news'));
     await runPython('seed002_producer.py', new URL(rabbit.url).port);
 
-    const expected = [];
-    for (let count = 10; count > 0; count--) {
-      expected.push(`"text ${count}"`); // json.dumps('text 10') sent as text/plain: the string with its quotes, as the seed's page shows it
-      expected.push({ no: count, some: 'Message', 比如: '中文信息' });
-    }
+    const expected = seedNews();
     for (const seen of news) {
       await eventually(() => seen.length >= expected.length, 'all twenty messages', 10_000);
       assert.deepStrictEqual(seen.map(([data]) => data), expected);
     }
+  });
+
+  it("seed 002's producer reaches a page's socket.on('news') in Chromium, through the official browser bundle", async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${node.url}/healthz`);
+    await page.addScriptTag({ url: `${node.url}/socket.io/socket.io.js` });
+    await page.evaluate(() => new Promise((resolve) => {
+      window.news = [];
+      const socket = io(); // eslint-disable-line no-undef
+      socket.on('news', (data) => window.news.push(data));
+      socket.on('connect', resolve);
+    }));
+    await runPython('seed002_producer.py', new URL(rabbit.url).port);
+    await page.waitForFunction(() => window.news.length >= 20, null, { timeout: 10_000 });
+    assert.deepStrictEqual(await page.evaluate(() => window.news), seedNews());
   });
 
   it('envelopes reach only their room, each room in the order of the queue', async () => {

@@ -11,15 +11,15 @@ import { clientFactory, connect, eventually, once, record } from './util.mjs';
 
 let redis;
 let client;
+let engine;
+const streams = ['--Outcry:Redis:Streams:0:Name=outcry:publish', '--Outcry:Redis:Streams:1:Name=lots', '--Outcry:Redis:Streams:1:Event=lot'];
 const nodes = [];
 before(async () => {
   redis = await startRedis();
   client = createClient({ url: `redis://${redis.address}` });
   await client.connect();
-  const args = ['--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`,
-    '--Outcry:Redis:Streams:0:Name=outcry:publish',
-    '--Outcry:Redis:Streams:1:Name=lots', '--Outcry:Redis:Streams:1:Event=lot'];
-  for (let i = 0; i < 2; i++) nodes.push(await startServer({ app: 'outcry', args }));
+  engine = ['--Outcry:Engine=redis', `--Outcry:Redis:Configuration=${redis.address}`];
+  for (let i = 0; i < 2; i++) nodes.push(await startServer({ app: 'outcry', args: [...engine, ...streams] }));
   await eventually(async () => (await Promise.all(nodes.map((n) => lag(n, 'lots')))).some((l) => l >= 0), 'a node reading the streams', 20_000);
 });
 after(async () => {
@@ -100,5 +100,18 @@ describe('Redis streams', () => {
     await eventually(() => bids.length >= 600, 'all 600 bids once the lease passed to the other node', 40_000);
     assert.deepStrictEqual(bids.map(([n]) => n), oneToN(600));
     await eventually(async () => (await lag(other, 'outcry:publish')) >= 0, 'the other node reporting its lag');
+  });
+
+  it('no node reading: entries wait in the stream, and a node started later delivers them once, in order', async () => {
+    const viewer = await startServer({ app: 'outcry', args: engine }); // serves clients, reads no stream
+    nodes.push(viewer);
+    const socket = await connect(make(`${viewer.url}?itemId=w1`, { transports: ['websocket'] }));
+    const bids = record(socket, 'bid');
+    for (const node of nodes.slice(0, 2)) await node.kill();
+    for (let n = 1; n <= 100; n++) await xadd('outcry:publish', { body: JSON.stringify({ room: 'w1', event: 'bid', data: n }) });
+
+    nodes.push(await startServer({ app: 'outcry', args: [...engine, ...streams] })); // once the dead node's lease expires
+    await eventually(() => bids.length >= 100, 'the hundred entries written while no node read', 30_000);
+    assert.deepStrictEqual(bids.map(([n]) => n), oneToN(100));
   });
 });
