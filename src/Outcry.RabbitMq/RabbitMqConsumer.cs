@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Outcry.Core;
 using Outcry.Core.Queues;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -23,7 +24,7 @@ public sealed partial class RabbitMqConsumer(RabbitMqOptions options, QueueInges
     /// <summary>Consumes until <paramref name="stopping"/>, reconnecting with back-off whenever RabbitMQ goes away.</summary>
     public Task RunAsync(CancellationToken stopping) => QueueConsumerLoop.RunAsync(
         ConsumeAsync,
-        QueueIngest.LongestRetry,
+        Backoff.Longest,
         () => LogStandingBy(logger, _queue.Name),
         (e, delay) => LogLost(logger, _queue.Name, delay.TotalMilliseconds, e.Message),
         stopping);

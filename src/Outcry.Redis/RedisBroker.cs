@@ -146,7 +146,7 @@ public sealed partial class RedisBroker : IBroker, IDisposable
     private async Task CatchUpAsync()
     {
         var catchUp = Interlocked.Increment(ref _catchUps);
-        for (var delay = TimeSpan.FromMilliseconds(100); Interlocked.Read(ref _catchUps) == catchUp; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
+        for (var delay = Backoff.First; Interlocked.Read(ref _catchUps) == catchUp; delay = Backoff.Next(delay))
         {
             try
             {

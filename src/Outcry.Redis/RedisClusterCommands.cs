@@ -20,7 +20,6 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
     private readonly ILogger _logger;
     private readonly string _node;
     private readonly RedisKeys _keys;
-    private readonly RedisChannel _commands;
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly ResilientSubscription[] _subscriptions;
     private long _nextId;
@@ -32,10 +31,9 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         _logger = logger;
         _node = node;
         _keys = new RedisKeys(options);
-        _commands = _keys.Commands;
         _subscriptions =
         [
-            new ResilientSubscription(redis, _commands, OnCommandAsync),
+            new ResilientSubscription(redis, _keys.Commands, OnCommandAsync),
             new ResilientSubscription(redis, _keys.Answers(node), OnAnswer),
         ];
     }
@@ -48,7 +46,7 @@ public sealed partial class RedisClusterCommands : IClusterCommands, IDisposable
         try
         {
             var message = JsonSerializer.SerializeToUtf8Bytes(new Envelope(_node, id, command), RedisCall.OmitDefaults);
-            var nodes = await RedisCall.Reachable(_redis.GetSubscriber().PublishAsync(_commands, message)).ConfigureAwait(false);
+            var nodes = await RedisCall.Reachable(_redis.GetSubscriber().PublishAsync(_keys.Commands, message)).ConfigureAwait(false);
             if (nodes == 0)
             {
                 // Not even this node is listening yet (Redis just came back): this node's connections at least.

@@ -1,8 +1,8 @@
 namespace Outcry.Core.Queues;
 
 /// <summary>
-/// How every queue consumer keeps consuming until the host stops: again after each end, with back-off (100 ms
-/// doubling to 5 s) while the queue's server is away, or every <c>standbyRetry</c> while another node consumes.
+/// How every queue consumer keeps consuming until the host stops: again after each end, with <see cref="Backoff"/>
+/// while the queue's server is away, or every <c>standbyRetry</c> while another node consumes.
 /// </summary>
 public static class QueueConsumerLoop
 {
@@ -14,7 +14,7 @@ public static class QueueConsumerLoop
     public static async Task RunAsync(
         Func<CancellationToken, Task<bool>> consume, TimeSpan standbyRetry, Action standingBy, Action<Exception, TimeSpan> lost, CancellationToken stopping)
     {
-        var delay = QueueIngest.FirstRetry;
+        var delay = Backoff.First;
         var waiting = false;
         while (!stopping.IsCancellationRequested)
         {
@@ -27,7 +27,7 @@ public static class QueueConsumerLoop
                 }
 
                 waiting = !consumed;
-                delay = consumed ? QueueIngest.FirstRetry : standbyRetry;
+                delay = consumed ? Backoff.First : standbyRetry;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -50,7 +50,7 @@ public static class QueueConsumerLoop
 
             if (!waiting)
             {
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, QueueIngest.LongestRetry.Ticks));
+                delay = Backoff.Next(delay);
             }
         }
     }

@@ -14,9 +14,6 @@ public sealed class QueueIngest(
     Action<EngineUnavailableException, TimeSpan>? retrying = null,
     int maxBodyBytes = int.MaxValue)
 {
-    public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
-    public static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(5);
-
     public QueueBinding Binding => binding;
 
     public QueueCounters Counters => counters;
@@ -45,7 +42,7 @@ public sealed class QueueIngest(
             return DeadLetter(reason);
         }
 
-        var delay = FirstRetry;
+        var delay = Backoff.First;
         while (true)
         {
             try
@@ -59,7 +56,7 @@ public sealed class QueueIngest(
                 Interlocked.Increment(ref counters.RetriesTotal);
                 retrying?.Invoke(e, delay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetry.Ticks));
+                delay = Backoff.Next(delay);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -66,9 +66,8 @@ internal static class PublishEndpoints
             foreach (var publication in publications)
             {
                 var result = await publisher.PublishAsync(publication, PublishSource.Http, CancellationToken.None).ConfigureAwait(false);
-                results.Add(result.Duplicate
-                    ? new { offset = result.Position?.ToString(), recipients = result.Recipients, duplicate = true }
-                    : new { offset = result.Position?.ToString(), recipients = result.Recipients });
+                // JsonDefaults leaves nulls out: "duplicate" only for a duplicate, "offset" not for a volatile one.
+                results.Add(new { offset = result.Position?.ToString(), recipients = result.Recipients, duplicate = result.Duplicate ? true : (bool?)null });
             }
 
             return Results.Json(new { ok = true, results }, JsonDefaults.Options);

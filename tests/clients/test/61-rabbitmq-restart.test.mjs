@@ -10,6 +10,7 @@ import { startServer } from './server.mjs';
 import { startRedis } from './redis.mjs';
 import { producer, startRabbitMq } from './rabbitmq.mjs';
 import { clientFactory, connect, eventually, record } from './util.mjs';
+import { oneTo, queueLag } from './push.mjs';
 
 let redis;
 let rabbit;
@@ -33,11 +34,7 @@ async function startNode(...queues) {
   return node;
 }
 
-const lag = async (node, queue) => {
-  const text = await (await fetch(`${node.url}/metrics`)).text().catch(() => '');
-  const match = text.match(new RegExp(`outcry_queue_lag\\{transport="rabbitmq",queue="${queue}"\\} (-?\\d+)`));
-  return match ? Number(match[1]) : -1;
-};
+const lag = (node, queue) => queueLag(node, 'rabbitmq', queue);
 
 // Sends bids 1..count to `queue`, each with its id, paced so that a node dies in the middle of the stream.
 async function produce(queue, room, count) {
@@ -46,8 +43,6 @@ async function produce(queue, room, count) {
     if (n % 10 === 0) await new Promise((r) => setTimeout(r, 5)); // the producer's pace
   }
 }
-
-const oneToN = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
 it('a consumer killed mid-stream and restarted: every message delivered once, in order', async () => {
   const [viewer, consumer] = [await startNode(), await startNode('bids')];
@@ -64,7 +59,7 @@ it('a consumer killed mid-stream and restarted: every message delivered once, in
 
   const restarted = await startNode('bids');
   await eventually(() => bids.length >= 600, 'all 600 bids after the restart', 30_000);
-  assert.deepStrictEqual(bids.map(([n]) => n), oneToN(600));
+  assert.deepStrictEqual(bids.map(([n]) => n), oneTo(600));
   await eventually(async () => (await lag(restarted, 'bids')) === 0, 'the queue drained');
 
 });
@@ -86,7 +81,7 @@ it('two nodes on one queue: one consumes, the other takes over when it dies, and
   await active.kill();
   await producing;
   await eventually(() => bids.length >= 600, 'all 600 bids through the standby', 30_000);
-  assert.deepStrictEqual(bids.map(([n]) => n), oneToN(600));
+  assert.deepStrictEqual(bids.map(([n]) => n), oneTo(600));
   assert.ok((await lag(standby, 'bids.ha')) >= 0, 'the standby consumes now');
 });
 
@@ -104,5 +99,5 @@ it('Redis (the engine) away mid-stream: the message in hand is retried, the queu
   await redis.start();
   await producing;
   await eventually(() => bids.length >= 300, 'all 300 bids once Redis is back', 30_000);
-  assert.deepStrictEqual(bids.map(([n]) => n), oneToN(300));
+  assert.deepStrictEqual(bids.map(([n]) => n), oneTo(300));
 });

@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { startServer } from './server.mjs';
 import { startRedis } from './redis.mjs';
 import { clientFactory, connect, eventually, once, record } from './util.mjs';
+import { oneTo, queueLag } from './push.mjs';
 
 let redis;
 let client;
@@ -29,13 +30,8 @@ after(async () => {
 });
 const make = clientFactory();
 
-const metrics = async (node) => (await fetch(`${node.url}/metrics`)).text().catch(() => '');
-const lag = async (node, stream) => {
-  const match = (await metrics(node)).match(new RegExp(`outcry_queue_lag\\{transport="redis",queue="${stream}"\\} (-?\\d+)`));
-  return match ? Number(match[1]) : -1;
-};
+const lag = (node, stream) => queueLag(node, 'redis', stream);
 const xadd = (stream, fields) => client.xAdd(stream, '*', fields);
-const oneToN = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
 describe('Redis streams', () => {
   it('envelopes reach only their room, each room in the order of the stream, on every node', async () => {
@@ -98,7 +94,7 @@ describe('Redis streams', () => {
     await nodes[reading].kill();
     await producing;
     await eventually(() => bids.length >= 600, 'all 600 bids once the lease passed to the other node', 40_000);
-    assert.deepStrictEqual(bids.map(([n]) => n), oneToN(600));
+    assert.deepStrictEqual(bids.map(([n]) => n), oneTo(600));
     await eventually(async () => (await lag(other, 'outcry:publish')) >= 0, 'the other node reporting its lag');
   });
 
@@ -112,6 +108,6 @@ describe('Redis streams', () => {
 
     nodes.push(await startServer({ app: 'outcry', args: [...engine, ...streams] })); // once the dead node's lease expires
     await eventually(() => bids.length >= 100, 'the hundred entries written while no node read', 30_000);
-    assert.deepStrictEqual(bids.map(([n]) => n), oneToN(100));
+    assert.deepStrictEqual(bids.map(([n]) => n), oneTo(100));
   });
 });

@@ -7,6 +7,7 @@ import { createClient } from 'redis';
 import { startServer } from './server.mjs';
 import { startRedis } from './redis.mjs';
 import { clientFactory, connect, eventually, record } from './util.mjs';
+import { oneTo } from './push.mjs';
 
 let redis;
 let client;
@@ -40,6 +41,6 @@ it('Redis restarting under a stream consumer: it reconnects and delivers every e
   await eventually(() => client.isReady, 'the producer reconnected');
   for (let n = 51; n <= 100; n++) await client.xAdd('feed', '*', { body: `${n}` });
   await eventually(() => news.length >= 100, 'the fifty entries added after the restart', 20_000);
-  assert.deepStrictEqual(news.map(([text]) => Number(text)), Array.from({ length: 100 }, (_, i) => i + 1));
+  assert.deepStrictEqual(news.map(([text]) => Number(text)), oneTo(100));
   assert.match(node.logs(), /Redis stream feed: not consuming/, 'the outage was noticed and logged');
 });

@@ -94,3 +94,16 @@ export async function deliveredTo({ all, expected, event, publish, marker, offse
     for (const [s, h] of handlers) s.off(event, h);
   }
 }
+
+/**
+ * A consumed queue's or stream's lag on `node`, from its /metrics: -1 while unknown, while another node consumes it,
+ * or when the node does not answer.
+ */
+export async function queueLag(node, transport, queue) {
+  const text = await fetch(`${node.url}/metrics`).then((res) => res.text()).catch(() => '');
+  const match = text.match(new RegExp(`outcry_queue_lag\\{transport="${transport}",queue="${queue}"\\} (-?\\d+)`));
+  return match ? Number(match[1]) : -1;
+}
+
+/** [1, 2, …, count]: what a client must have received, once each and in order. */
+export const oneTo = (count) => Array.from({ length: count }, (_, i) => i + 1);
