@@ -15,6 +15,8 @@ dotnet build -c Release -nologo -clp:ErrorsOnly tools/Outcry.Bench
 dotnet build -c Release -nologo -clp:ErrorsOnly src/Outcry.Server
 dotnet build -c Release -nologo -clp:ErrorsOnly bench/peers/SignalR
 (cd bench/peers/socketio && npm ci --no-audit --no-fund --loglevel=error)
+command -v cc >/dev/null || apt-get install -y -q gcc libc6-dev >/dev/null
+cc -O2 -Wall -o "$out/floor" bench/floor/floor.c
 bench=(dotnet tools/Outcry.Bench/bin/Release/net10.0/Outcry.Bench.dll)
 
 declare -A port=([outcry]=3000 [socketio]=3001 [signalr]=3002)
@@ -39,6 +41,23 @@ start() {
 stop() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
+}
+
+# The kernel's floor for a rooms or broadcast scenario (bench/floor/floor.c), under the setup the bench wrote for
+# Outcry's run of it, so that the report puts it beside the servers.
+floor() {
+  local name=$1 clients=0 rooms=1 rate=0 seconds=0 setup
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --clients) clients=$2 ;; --rooms) rooms=$2 ;; --rate) rate=$2 ;; --seconds) seconds=$2 ;;
+    esac
+    shift 2
+  done
+  setup=$(grep "\"scenario\":\"$name\",\"target\":\"outcry\"" "$out/results.jsonl" | tail -1 | sed 's/.*"setup":"\([^"]*\)".*/\1/')
+  [ -n "$setup" ] || return 0
+  echo "== floor: $name $setup" >&2
+  "$out/floor" "$name" "$setup" "$clients" $((clients / rooms)) "$rate" "$seconds" >>"$out/results.jsonl" || true
 }
 
 # A cluster: Redis and three nodes of one server, joined by its own Redis mechanism (Outcry's engine, socket.io's
@@ -109,6 +128,8 @@ for scenario in "${scenarios[@]}"; do
     "${bench[@]}" $scenario --target "$target" --url "http://127.0.0.1:${port[$target]}" --pid "$server" --json >>"$out/results.jsonl" || true
     stop
   done
+  # shellcheck disable=SC2086
+  case $scenario in rooms* | broadcast*) floor $scenario ;; esac
 done
 
 for scenario in "${cluster_scenarios[@]}"; do
@@ -140,7 +161,9 @@ done
   echo "so *server µs/delivery* (the server's own CPU time from \`/proc/<pid>/stat\` divided by deliveries) is the fair"
   echo "efficiency figure. Latency is measured from each message's *intended* send time; every delivery is checked by"
   echo "sequence number. Fanout figures are medians of 3 runs after a warm-up. Ratios are Outcry ÷ peer: above 1× is"
-  echo "better for rates, below 1× is better for latency, CPU and memory."
+  echo "better for rates, below 1× is better for latency, CPU and memory. In the rooms and broadcast tables, *C floor* is"
+  echo "\`bench/floor/floor.c\`: the same deliveries made by two C processes with nothing but \`send\`, \`recv\` and \`epoll\`,"
+  echo "the best any server could do on this machine."
   echo
   echo "![p99 latency against connections](benchmarks/latency.svg)"
   echo

@@ -6,12 +6,15 @@ namespace Outcry.Bench;
 
 /// <summary>
 /// Turns the JSON lines of a run (one result per scenario and server) into docs/BENCHMARKS.md's tables, each Outcry
-/// figure beside the peers' and the ratio, and an SVG chart of p99 latency against connections.
+/// figure beside the peers' and the ratio, and an SVG chart of p99 latency against connections. Where the run has it,
+/// the kernel's floor (<c>bench/floor/floor.c</c>: the same deliveries in C, nothing but system calls) stands beside
+/// them, as the best any server could do on this machine.
 /// </summary>
 internal static class Report
 {
-    private static readonly string[] Targets = ["outcry", "socketio", "signalr"];
-    private static readonly Dictionary<string, string> Labels = new() { ["outcry"] = "Outcry", ["socketio"] = "socket.io 4.8", ["signalr"] = "SignalR" };
+    private static readonly string[] Servers = ["outcry", "socketio", "signalr"];
+    private static readonly string[] Targets = [.. Servers, "floor"];
+    private static readonly Dictionary<string, string> Labels = new() { ["outcry"] = "Outcry", ["socketio"] = "socket.io 4.8", ["signalr"] = "SignalR", ["floor"] = "C floor" };
 
     public static int Run(string resultsFile, string markdownFile, string svgFile, string preamble)
     {
@@ -25,16 +28,17 @@ internal static class Report
             }
 
             var byTarget = group.ToDictionary(r => r.GetProperty("target").GetString()!);
+            var columns = Targets.Where(t => t != "floor" || byTarget.ContainsKey(t)).ToList();
             md.AppendLine(CultureInfo.InvariantCulture, $"### {group.Key.Scenario}: {group.Key.Setup}").AppendLine()
-                .AppendLine("| figure | Outcry | socket.io 4.8 | SignalR | Outcry ÷ socket.io | Outcry ÷ SignalR |")
-                .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+                .AppendLine(CultureInfo.InvariantCulture, $"| figure | {string.Join(" | ", columns.Select(t => Labels[t]))} | Outcry ÷ socket.io | Outcry ÷ SignalR |")
+                .AppendLine(CultureInfo.InvariantCulture, $"| --- |{string.Concat(columns.Select(_ => " ---: |"))} ---: | ---: |");
             var figures = group.First().GetProperty("figures").EnumerateObject().Select(f => f.Name).ToList();
             foreach (var figure in figures)
             {
                 double? Value(string target) => byTarget.TryGetValue(target, out var r) && r.GetProperty("figures").TryGetProperty(figure, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
                 var outcry = Value("outcry");
                 md.Append(CultureInfo.InvariantCulture, $"| {figure} |");
-                foreach (var target in Targets)
+                foreach (var target in columns)
                 {
                     md.Append(CultureInfo.InvariantCulture, $" {Format(Value(target))} |");
                 }
@@ -44,7 +48,7 @@ internal static class Report
 
             var problems = group.Where(r => !r.GetProperty("complete").GetBoolean())
                 .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
-            var servers = byTarget.Count == Targets.Length ? "all three" : string.Join(" and ", Targets.Where(byTarget.ContainsKey).Select(t => Labels[t]));
+            var servers = Servers.All(byTarget.ContainsKey) ? "all three" : string.Join(" and ", Servers.Where(byTarget.ContainsKey).Select(t => Labels[t]));
             md.AppendLine().AppendLine(problems.Count == 0 ? $"Every client connected and every delivery arrived, in order, for {servers}." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
         }
 
@@ -66,8 +70,9 @@ internal static class Report
     private static string Ratio(double? outcry, double? peer) =>
         outcry is { } o && peer is { } p && p != 0 ? (o / p).ToString("N2", CultureInfo.InvariantCulture) + "×" : "—";
 
-    // p99 latency (ms) of the rooms scenario against the number of connections, one line per server. The latency axis
-    // is logarithmic, one tick per decade: the servers lie orders of magnitude apart.
+    // p99 latency (ms) of the rooms scenario against the number of connections, one line per server, and the kernel's
+    // floor dashed where the run has it. The latency axis is logarithmic, one tick per decade: the servers lie orders
+    // of magnitude apart.
     private static string Chart(List<JsonElement> curve)
     {
         const int width = 640, height = 360, left = 60, right = 150, top = 30, bottom = 50;
@@ -80,7 +85,7 @@ internal static class Report
         var highDecade = all.Count > 0 ? Math.Max(lowDecade + 1, Math.Ceiling(Math.Log10(Math.Max(0.1, all.Max(p => p.Y))))) : 1;
         string X(double x) => (left + (x / maxX * (width - left - right))).ToString("F1", CultureInfo.InvariantCulture);
         string Y(double y) => (height - bottom - ((Math.Log10(Math.Max(0.1, y)) - lowDecade) / (highDecade - lowDecade) * (height - top - bottom))).ToString("F1", CultureInfo.InvariantCulture);
-        var colors = new Dictionary<string, string> { ["outcry"] = "#c0392b", ["socketio"] = "#2c3e50", ["signalr"] = "#2980b9" };
+        var colors = new Dictionary<string, string> { ["outcry"] = "#c0392b", ["socketio"] = "#2c3e50", ["signalr"] = "#2980b9", ["floor"] = "#999999" };
         var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<rect width="{width}" height="{height}" fill="white"/><text x="{left}" y="18" font-size="14">p99 latency (ms, log scale) against connections — rooms scenario</text>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/><line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#888"/>""");
@@ -105,7 +110,7 @@ internal static class Report
                 continue;
             }
 
-            svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{colors[target]}" stroke-width="2" points="{string.Join(' ', line.Select(p => $"{X(p.X)},{Y(p.Y)}"))}"/>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{colors[target]}" stroke-width="2"{(target == "floor" ? " stroke-dasharray=\"6 4\"" : "")} points="{string.Join(' ', line.Select(p => $"{X(p.X)},{Y(p.Y)}"))}"/>""");
             foreach (var p in line)
             {
                 svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{X(p.X)}" cy="{Y(p.Y)}" r="3" fill="{colors[target]}"/>""");
