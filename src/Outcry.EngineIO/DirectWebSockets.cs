@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Outcry.EngineIO.Internal;
@@ -20,6 +21,13 @@ public sealed class DirectWebSockets
 {
     private readonly Lock _addLock = new();
     private volatile Endpoint[] _endpoints = [];
+
+    /// <summary>
+    /// Whether a connection's WebSocket writes go straight to its socket rather than through the transport's output
+    /// pipe (when the transport exposes its socket and no TLS is in between). On by default; turn it off when another
+    /// connection middleware before this one transforms the bytes it sends.
+    /// </summary>
+    public bool WriteToSocket { get; set; } = true;
 
     /// <summary>How long the first request's header block may take to arrive; then Kestrel takes the connection over.</summary>
     public TimeSpan HeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -43,9 +51,22 @@ public sealed class DirectWebSockets
             return;
         }
 
-        // No cancellation: a client gone meanwhile makes the write a no-op, and the WebSocket then reads the end.
-        await connection.Transport.Output.WriteAsync(WebSocketAcceptor.SwitchingProtocols(a.Key)).ConfigureAwait(false);
-        await a.Server.ServeDirectAsync(a.Handshake, a.Session, new DuplexPipeStream(connection.Transport), connection.Abort).ConfigureAwait(false);
+        // Every write, the 101 first, goes one way: straight to a plain socket, or else through the transport's pipe.
+        var socket = WriteToSocket && connection.Features.Get<ITlsHandshakeFeature>() is null
+            ? connection.Features.Get<IConnectionSocketFeature>()?.Socket
+            : null;
+        var stream = new DuplexPipeStream(connection.Transport, socket is null ? null : DuplexPipeStream.NonBlocking(socket));
+        try
+        {
+            await stream.WriteAsync(WebSocketAcceptor.SwitchingProtocols(a.Key)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The client is gone already: nothing to serve.
+            return;
+        }
+
+        await a.Server.ServeDirectAsync(a.Handshake, a.Session, stream, connection.Abort).ConfigureAwait(false);
     }
 
     // Reads the first request's header block without consuming it; consumes it only when it is an upgrade served here.

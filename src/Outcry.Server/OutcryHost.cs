@@ -225,11 +225,12 @@ public static partial class OutcryHost
     /// Serves the WebSocket connections of the Engine.IO endpoints mapped later (<see cref="MapEngineIo"/>) below
     /// Kestrel's HTTP layer, on every endpoint Kestrel listens on: less memory per connection and a cheaper handshake
     /// (<see cref="DirectWebSockets"/>). Other requests are untouched. Connections over TLS reach it encrypted and so
-    /// take the HTTP path.
+    /// take the HTTP path. With <paramref name="writeToSocket"/> their frames go straight to the socket
+    /// (<see cref="DirectWebSockets.WriteToSocket"/>).
     /// </summary>
-    public static IWebHostBuilder UseDirectWebSockets(this IWebHostBuilder host)
+    public static IWebHostBuilder UseDirectWebSockets(this IWebHostBuilder host, bool writeToSocket = true)
     {
-        var direct = new DirectWebSockets();
+        var direct = new DirectWebSockets { WriteToSocket = writeToSocket };
         host.ConfigureServices(services => services.AddSingleton(direct));
         host.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection => direct.OnConnectionAsync(connection, next))));
         return host;

@@ -27,7 +27,7 @@ builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = builder.Configu
 // connection and a cheaper handshake (docs/BENCHMARKS.md). Off, they go through ASP.NET Core's request pipeline.
 if (builder.Configuration.GetValue("Outcry:DirectWebSockets", true))
 {
-    builder.WebHost.UseDirectWebSockets();
+    builder.WebHost.UseDirectWebSockets(builder.Configuration.GetValue("Outcry:WriteToSocket", true));
 }
 
 builder.Services.AddOutcry(builder.Configuration);

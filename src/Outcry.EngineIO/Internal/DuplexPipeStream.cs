@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 
 namespace Outcry.EngineIO.Internal;
 
@@ -7,8 +8,15 @@ namespace Outcry.EngineIO.Internal;
 /// A connection's transport pipes as the stream a WebSocket runs on. Reads take what the pipe holds; a zero-byte read
 /// waits for data without consuming or holding a buffer (so an idle connection costs none). The connection's owner
 /// completes the pipes, not this stream.
+/// <para>
+/// Given the connection's socket, writes skip the output pipe and go to the socket itself: a non-blocking send on the
+/// calling thread, and only what the kernel would not take at once waits for an asynchronous send. That saves a pipe,
+/// the transport's send loop and its buffers on every frame a flush thread writes (measured: about a third of the
+/// user-space time per send). Only for a plain socket whose bytes nothing transforms (no TLS), and only when every
+/// write goes this way: a write to the pipe could be overtaken.
+/// </para>
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
+internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) : Stream
 {
     public override bool CanRead => true;
 
@@ -40,15 +48,58 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (socket is null)
+        {
+            return WriteToPipeAsync(buffer, cancellationToken);
+        }
+
+        // The socket is non-blocking (Blocking = false): this sends what the kernel takes now, and never waits.
+        var sent = socket.Send(buffer.Span, SocketFlags.None, out var error);
+        if (error == SocketError.Success && sent == buffer.Length)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return error is SocketError.Success or SocketError.WouldBlock
+            ? SendRestAsync(buffer[sent..], cancellationToken)
+            : ValueTask.FromException(new IOException($"send failed: {error}", new SocketException((int)error)));
+    }
+
+    /// <summary>Makes the socket's synchronous sends non-blocking, for <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
+    public static Socket NonBlocking(Socket socket)
+    {
+        socket.Blocking = false;
+        return socket;
+    }
+
+    private async ValueTask WriteToPipeAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
         await pipe.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (rest.Length > 0)
+            {
+                rest = rest[await socket!.SendAsync(rest, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+            }
+        }
+        catch (SocketException e)
+        {
+            // A stream's failure, as NetworkStream reports it: the connection was reset, or closed under the send.
+            throw new IOException($"send failed: {e.SocketErrorCode}", e);
+        }
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => pipe.Output.FlushAsync(cancellationToken).AsTask();
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        socket is null ? pipe.Output.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
 
     public override void Flush() => FlushAsync().GetAwaiter().GetResult();
 
