@@ -141,7 +141,12 @@ async function assertOpened(connection) {
   return answer;
 }
 
-/** The official client echoes over WebSocket, and over polling that then upgrades to WebSocket. */
+/**
+ * The official client echoes over WebSocket, and over polling that then upgrades to WebSocket; and a message close to
+ * the size limit comes back whole, in one frame of its own, with a small one after it in order. (A send the kernel
+ * takes only in part is 27-slow-consumer's stalled reader: with Outcry:WriteToSocket, the rest of it leaves by an
+ * asynchronous send, and that test fails without it.)
+ */
 function servesTheOfficialClient(server) {
   const make = clientFactory();
   for (const [name, opts] of Object.entries({ websocket: TRANSPORTS.websocket, 'polling then upgrade': {} })) {
@@ -151,6 +156,19 @@ function servesTheOfficialClient(server) {
       await eventually(() => socket.io.engine.transport.name === 'websocket', 'the upgrade to WebSocket');
     });
   }
+
+  it('echoes a 900 kB message whole, and the next one after it', async () => {
+    const { socket } = await connected(make, server.url, TRANSPORTS.websocket);
+    const big = randomBytes(450_000).toString('hex');
+    const back = [];
+    socket.on('message-back', (...args) => back.push(args));
+    socket.emit('message', big);
+    socket.emit('message', 'after');
+    await eventually(() => back.length === 2, 'both echoes');
+    assert.equal(back[0][0].length, big.length);
+    assert.ok(back[0][0] === big, 'the big message came back unchanged');
+    assert.deepEqual(back[1], ['after']);
+  });
 }
 
 const ENGINE = '/engine.io/?EIO=4&transport=websocket';
@@ -209,6 +227,21 @@ describe('WebSockets served below the HTTP layer (the default)', () => {
       await unknown.write(upgradeRequest('/engine.io/?EIO=4&transport=websocket&sid=nosuchsessionxxxxxxx'));
       assert.equal((await unknown.response()).status, 101);
       assert.equal((await unknown.frame()).opcode, 8);
+    });
+  });
+
+  servesTheOfficialClient(server);
+});
+
+describe('WebSockets served below the HTTP layer, written through the transport\'s pipe (Outcry:WriteToSocket=false)', () => {
+  const server = useServer({ args: ['--Outcry:WriteToSocket=false'] });
+
+  it('answers a raw upgrade without the HTTP layer, and the frames behind it', async () => {
+    await withRaw(server.url, async (connection) => {
+      await connection.write(Buffer.concat([upgradeRequest(ENGINE), textFrame('4through the pipe')]));
+      const answer = await assertOpened(connection);
+      assert.doesNotMatch(answer.head, FROM_KESTREL);
+      assert.deepEqual(await connection.frame(), { opcode: 1, payload: '4through the pipe' });
     });
   });
 
