@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Outcry.EngineIO.Internal;
@@ -55,12 +54,12 @@ public sealed class DirectWebSockets
         var socket = WriteToSocket && connection.Features.Get<ITlsHandshakeFeature>() is null
             ? connection.Features.Get<IConnectionSocketFeature>()?.Socket
             : null;
-        var stream = new DuplexPipeStream(connection.Transport, socket is null ? null : DuplexPipeStream.NonBlocking(socket));
+        var stream = new DuplexPipeStream(connection.Transport, socket);
         try
         {
             await stream.WriteAsync(WebSocketAcceptor.SwitchingProtocols(a.Key)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // The client is gone already: nothing to serve.
             return;

@@ -18,6 +18,10 @@ namespace Outcry.EngineIO.Internal;
 /// </summary>
 internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) : Stream
 {
+    // Non-blocking for synchronous calls, so that a send takes what the kernel takes now and never waits. Kestrel's
+    // own operations on the socket are asynchronous and unaffected.
+    private readonly Socket? _socket = NonBlocking(socket);
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -50,13 +54,12 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (socket is null)
+        if (_socket is null)
         {
             return WriteToPipeAsync(buffer, cancellationToken);
         }
 
-        // The socket is non-blocking (Blocking = false): this sends what the kernel takes now, and never waits.
-        var sent = socket.Send(buffer.Span, SocketFlags.None, out var error);
+        var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
         if (error == SocketError.Success && sent == buffer.Length)
         {
             return ValueTask.CompletedTask;
@@ -65,13 +68,6 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
         return error is SocketError.Success or SocketError.WouldBlock
             ? SendRestAsync(buffer[sent..], cancellationToken)
             : ValueTask.FromException(new IOException($"send failed: {error}", new SocketException((int)error)));
-    }
-
-    /// <summary>Makes the socket's synchronous sends non-blocking, for <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
-    public static Socket NonBlocking(Socket socket)
-    {
-        socket.Blocking = false;
-        return socket;
     }
 
     private async ValueTask WriteToPipeAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
@@ -83,7 +79,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
         {
             while (rest.Length > 0)
             {
-                rest = rest[await socket!.SendAsync(rest, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+                rest = rest[await _socket!.SendAsync(rest, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
             }
         }
         catch (SocketException e)
@@ -99,11 +95,21 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
     public override Task FlushAsync(CancellationToken cancellationToken) =>
-        socket is null ? pipe.Output.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
+        _socket is null ? pipe.Output.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
 
     public override void Flush() => FlushAsync().GetAwaiter().GetResult();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    private static Socket? NonBlocking(Socket? socket)
+    {
+        if (socket is not null)
+        {
+            socket.Blocking = false;
+        }
+
+        return socket;
+    }
 }

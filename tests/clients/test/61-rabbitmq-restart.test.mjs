@@ -61,7 +61,6 @@ it('a consumer killed mid-stream and restarted: every message delivered once, in
   await eventually(() => bids.length >= 600, 'all 600 bids after the restart', 30_000);
   assert.deepStrictEqual(bids.map(([n]) => n), oneTo(600));
   await eventually(async () => (await lag(restarted, 'bids')) === 0, 'the queue drained');
-
 });
 
 it('two nodes on one queue: one consumes, the other takes over when it dies, and nothing is doubled', async () => {
