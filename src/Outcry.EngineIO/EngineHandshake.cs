@@ -18,7 +18,7 @@ public sealed class EngineHandshake
     {
     }
 
-    /// <summary>From a request read below the HTTP layer (<see cref="DirectWebSockets"/>).</summary>
+    /// <summary>From a request read below the HTTP layer (<see cref="DirectEngineIo"/>).</summary>
     internal EngineHandshake(
         IEnumerable<KeyValuePair<string, StringValues>> query,
         Dictionary<string, StringValues> headers,

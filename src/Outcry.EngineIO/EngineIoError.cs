@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Outcry.EngineIO.Internal;
+
 namespace Outcry.EngineIO;
 
 /// <summary>The error codes of the reference server, answered as HTTP 400 (403 for Forbidden) with {"code","message"}.</summary>
@@ -25,4 +28,8 @@ internal static class EngineIoErrors
     };
 
     public static int StatusCode(EngineIoError error) => error == EngineIoError.Forbidden ? 403 : 400;
+
+    /// <summary>The answer's JSON body, <c>{"code":…,"message":…}</c>.</summary>
+    public static byte[] Body(EngineIoError error) =>
+        JsonSerializer.SerializeToUtf8Bytes(new ErrorBody((int)error, Message(error)), EngineIoJsonContext.Default.ErrorBody);
 }

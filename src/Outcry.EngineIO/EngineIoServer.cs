@@ -118,11 +118,11 @@ public sealed partial class EngineIoServer
 
         if (HttpMethods.IsGet(request.Method))
         {
-            await session.HandlePollAsync(context).ConfigureAwait(false);
+            await session.HandlePollAsync(new HttpPollExchange(context)).ConfigureAwait(false);
         }
         else if (HttpMethods.IsPost(request.Method))
         {
-            await session.HandlePostAsync(context).ConfigureAwait(false);
+            await session.HandlePostAsync(new HttpPollExchange(context)).ConfigureAwait(false);
         }
         else
         {
@@ -158,7 +158,7 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        await OpenSession(handshake, webSocket: false).HandlePollAsync(context).ConfigureAwait(false);
+        await OpenSession(handshake, webSocket: false).HandlePollAsync(new HttpPollExchange(context)).ConfigureAwait(false);
     }
 
     private EngineSocket OpenSession(EngineHandshake handshake, bool webSocket)
@@ -178,32 +178,44 @@ public sealed partial class EngineIoServer
         OpenSession(handshake, webSocket: true).RunWebSocketAsync(webSocket, stream, abort);
 
     /// <summary>
-    /// Whether a WebSocket request read below the HTTP layer is one this server serves there: a new WebSocket session
-    /// (then <paramref name="handshake"/> is set), or the upgrade of a live polling session (<paramref name="session"/>),
-    /// by a permitted origin. Everything else, errors included, goes to <see cref="HandleRequestAsync"/>, which answers it.
+    /// Whether a request read below the HTTP layer is one this server serves there, by a permitted origin: a new session
+    /// (then <paramref name="handshake"/> is set), or a request of a live session (<paramref name="session"/>): a WebSocket
+    /// upgrading it, or a polling GET or POST of a polling session. Everything else, errors included, goes to
+    /// <see cref="HandleRequestAsync"/>, which answers it. <paramref name="cors"/> is what the answer carries.
     /// </summary>
-    internal bool CanServeDirect(UpgradeRequest request, IPAddress? remote, bool secure, out EngineHandshake? handshake, out EngineSocket? session)
+    internal bool CanServeDirect(RequestHead request, IPAddress? remote, bool secure, out EngineHandshake? handshake, out EngineSocket? session, out KeyValuePair<string, string>[] cors)
     {
         handshake = null;
         session = null;
-        if (request.Headers.TryGetValue("Origin", out var origin) && !IsOriginAllowed(origin.ToString()))
+        cors = [];
+        var origin = request.Headers.TryGetValue("Origin", out var values) ? values.ToString() : "";
+        if (!IsOriginAllowed(origin))
         {
             return false;
         }
 
         var query = QueryHelpers.ParseQuery(request.QueryString);
-        if (query.GetValueOrDefault("transport") != "websocket" || !Options.Transports.Contains("websocket"))
+        var transport = request.IsWebSocket ? "websocket" : "polling";
+        if (query.GetValueOrDefault("transport") != transport || !Options.Transports.Contains(transport))
         {
             return false;
         }
 
+        cors = CorsHeaders(origin);
         var sid = query.GetValueOrDefault("sid").ToString();
         if (sid.Length > 0)
         {
-            return Options.AllowUpgrades && _sessions.TryGetValue(sid, out session) && session.CheckAlive();
+            if (!_sessions.TryGetValue(sid, out session) || !session.CheckAlive())
+            {
+                return false;
+            }
+
+            return request.IsWebSocket
+                ? Options.AllowUpgrades
+                : session.Transport == "polling" && request.ContentLength <= Options.MaxHttpBufferSize;
         }
 
-        if (query.GetValueOrDefault("EIO") != "4")
+        if (query.GetValueOrDefault("EIO") != "4" || request.IsPost)
         {
             return false;
         }
@@ -212,11 +224,22 @@ public sealed partial class EngineIoServer
         return true;
     }
 
-    /// <summary>Serves what <see cref="CanServeDirect"/> admitted over <paramref name="connection"/>, once the 101 answer is sent.</summary>
+    /// <summary>Serves what <see cref="CanServeDirect"/> admitted as a WebSocket over <paramref name="connection"/>, once the 101 answer is sent.</summary>
     internal Task ServeDirectAsync(EngineHandshake? handshake, EngineSocket? session, Stream connection, Action abort)
     {
         var (webSocket, stream) = WebSocketAcceptor.Open(connection);
         return session is not null ? UpgradeAsync(session, webSocket, stream, abort) : RunWebSocketSessionAsync(handshake!, webSocket, stream, abort);
+    }
+
+    /// <summary>Serves a polling request <see cref="CanServeDirect"/> admitted: a handshake, a GET or a POST.</summary>
+    internal Task ServeDirectAsync(EngineHandshake? handshake, EngineSocket? session, DirectPollExchange exchange, bool isPost)
+    {
+        if (session is null)
+        {
+            return OpenSession(handshake!, webSocket: false).HandlePollAsync(exchange);
+        }
+
+        return isPost ? session.HandlePostAsync(exchange) : session.HandlePollAsync(exchange);
     }
 
     private static async Task UpgradeAsync(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, Action abort)
@@ -245,22 +268,10 @@ public sealed partial class EngineIoServer
             return false;
         }
 
-        var allowed = Options.AllowedOrigins;
-        var any = allowed.Count == 0 || allowed.Contains("*");
-
         var headers = context.Response.Headers;
-        if (origin.Length > 0)
+        foreach (var (name, value) in CorsHeaders(origin))
         {
-            headers.AccessControlAllowOrigin = any && allowed.Count > 0 ? "*" : origin;
-            if (!(any && allowed.Count > 0))
-            {
-                headers.AccessControlAllowCredentials = "true";
-                headers.Vary = "Origin";
-            }
-        }
-        else if (any && allowed.Count > 0)
-        {
-            headers.AccessControlAllowOrigin = "*";
+            headers[name] = value;
         }
 
         if (HttpMethods.IsOptions(context.Request.Method))
@@ -276,6 +287,21 @@ public sealed partial class EngineIoServer
         return true;
     }
 
+    // The answer's CORS headers for a request from an allowed origin ("" when it sent none).
+    private KeyValuePair<string, string>[] CorsHeaders(string origin)
+    {
+        var allowed = Options.AllowedOrigins;
+        var wildcard = allowed.Count > 0 && allowed.Contains("*");
+        if (origin.Length == 0)
+        {
+            return wildcard ? [new("Access-Control-Allow-Origin", "*")] : [];
+        }
+
+        return wildcard
+            ? [new("Access-Control-Allow-Origin", "*")]
+            : [new("Access-Control-Allow-Origin", origin), new("Access-Control-Allow-Credentials", "true"), new("Vary", "Origin")];
+    }
+
     private bool IsOriginAllowed(string origin)
     {
         var allowed = Options.AllowedOrigins;
@@ -289,15 +315,7 @@ public sealed partial class EngineIoServer
         return WriteErrorAsync(context, error);
     }
 
-    internal static Task WriteErrorAsync(HttpContext context, EngineIoError error)
-    {
-        var response = context.Response;
-        response.StatusCode = EngineIoErrors.StatusCode(error);
-        response.ContentType = "application/json";
-        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody((int)error, EngineIoErrors.Message(error)), EngineIoJsonContext.Default.ErrorBody);
-        response.ContentLength = body.Length;
-        return response.Body.WriteAsync(body, 0, body.Length);
-    }
+    private static Task WriteErrorAsync(HttpContext context, EngineIoError error) => new HttpPollExchange(context).RespondAsync(error);
 
     // 15 random bytes as base64url: the reference server's 20-character ids, from a cryptographic source.
     private static string NewSessionId()

@@ -13,7 +13,7 @@ public sealed partial class EngineSocket
     private static readonly TimeSpan ProbeGetWait = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A polling GET: answers with everything queued, waiting until something is.</summary>
-    internal async Task HandlePollAsync(HttpContext context)
+    internal async Task HandlePollAsync(PollExchange exchange)
     {
         Task? upgradeSettled;
         lock (_gate)
@@ -34,13 +34,13 @@ public sealed partial class EngineSocket
 
             if (upgraded)
             {
-                await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                await exchange.RespondAsync(EngineIoError.BadRequest).ConfigureAwait(false);
                 return;
             }
 
             if (_probeAnswered)
             {
-                await WritePayloadAsync(context, [EnginePacket.Noop]).ConfigureAwait(false);
+                await WritePayloadAsync(exchange, [EnginePacket.Noop]).ConfigureAwait(false);
                 return;
             }
         }
@@ -51,7 +51,7 @@ public sealed partial class EngineSocket
             if (!_getPending)
             {
                 _getPending = true;
-                cancel = _pollCancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                cancel = _pollCancel = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted);
             }
         }
 
@@ -59,8 +59,8 @@ public sealed partial class EngineSocket
         {
             // Reference: "overlap from client" → 400 and the session closes.
             _server.LogOverlap(Id, "GET");
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
             Close("transport error");
+            await exchange.RespondAsync(400, null, default).ConfigureAwait(false);
             return;
         }
 
@@ -82,7 +82,7 @@ public sealed partial class EngineSocket
         }
         catch (OperationCanceledException)
         {
-            if (context.RequestAborted.IsCancellationRequested)
+            if (exchange.Aborted.IsCancellationRequested)
             {
                 aborted = true;
             }
@@ -112,7 +112,7 @@ public sealed partial class EngineSocket
 
         try
         {
-            await WritePayloadAsync(context, batch).ConfigureAwait(false);
+            await WritePayloadAsync(exchange, batch).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -131,20 +131,15 @@ public sealed partial class EngineSocket
         cancel.Dispose();
     }
 
-    private static async Task WritePayloadAsync(HttpContext context, List<EnginePacket> packets)
+    private static Task WritePayloadAsync(PollExchange exchange, List<EnginePacket> packets)
     {
         var body = new ArrayBufferWriter<byte>();
         PollingPayload.Encode(packets, body);
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/plain; charset=UTF-8";
-        response.Headers.CacheControl = "no-store";
-        response.ContentLength = body.WrittenCount;
-        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        return exchange.RespondAsync(200, "text/plain; charset=UTF-8", body.WrittenMemory, noStore: true);
     }
 
     /// <summary>A polling POST: reads a payload of packets (bounded by maxHttpBufferSize) and handles them in order.</summary>
-    internal async Task HandlePostAsync(HttpContext context)
+    internal async Task HandlePostAsync(PollExchange exchange)
     {
         bool overlap;
         lock (_gate)
@@ -157,15 +152,15 @@ public sealed partial class EngineSocket
         {
             // Reference: "data request overlap from client" → 400 and the session closes.
             _server.LogOverlap(Id, "POST");
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
             Close("transport error");
+            await exchange.RespondAsync(400, null, default).ConfigureAwait(false);
             return;
         }
 
         PostOutcome outcome;
         try
         {
-            outcome = await ReceivePostAsync(context).ConfigureAwait(false);
+            outcome = await ReceivePostAsync(exchange).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
         {
@@ -185,18 +180,14 @@ public sealed partial class EngineSocket
             switch (outcome)
             {
                 case PostOutcome.Handled:
-                    var response = context.Response;
-                    response.StatusCode = StatusCodes.Status200OK;
-                    response.ContentType = "text/html";
-                    response.ContentLength = 2;
-                    await response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                    await exchange.RespondAsync(200, "text/html", Ok).ConfigureAwait(false);
                     return;
                 case PostOutcome.TooLarge:
                     // As the reference server: 413, the body's packets are dropped, the session lives on.
-                    context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    await exchange.RespondAsync(413, null, default).ConfigureAwait(false);
                     return;
                 case PostOutcome.Refused:
-                    await EngineIoServer.WriteErrorAsync(context, EngineIoError.BadRequest).ConfigureAwait(false);
+                    await exchange.RespondAsync(EngineIoError.BadRequest).ConfigureAwait(false);
                     return;
                 case PostOutcome.Aborted:
                     // Reference: "data request connection closed prematurely".
@@ -212,11 +203,12 @@ public sealed partial class EngineSocket
 
     private enum PostOutcome { Handled, TooLarge, Refused, Aborted }
 
+    private static readonly byte[] Ok = "ok"u8.ToArray();
+
     /// <summary>Reads the POST's payload and handles its packets in order; answers nothing.</summary>
-    private async Task<PostOutcome> ReceivePostAsync(HttpContext context)
+    private async Task<PostOutcome> ReceivePostAsync(PollExchange exchange)
     {
-        var request = context.Request;
-        if (request.ContentType is { } type && type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        if (exchange.ContentType is { } type && type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
             // v4 sends binary as base64 in a text payload; a binary body is "invalid content".
             Close("transport error");
@@ -224,7 +216,7 @@ public sealed partial class EngineSocket
         }
 
         var max = _server.Options.MaxHttpBufferSize;
-        var body = await BoundedBody.ReadAsync(request, max, context.RequestAborted).ConfigureAwait(false);
+        var body = await exchange.ReadBodyAsync(max).ConfigureAwait(false);
         if (body is null)
         {
             _server.LogPayloadTooLarge(Id, max);

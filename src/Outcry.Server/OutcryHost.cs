@@ -213,24 +213,34 @@ public static partial class OutcryHost
 
     /// <summary>
     /// Maps an Engine.IO endpoint at <paramref name="path"/> (every method, the path and anything under it), and serves
-    /// its WebSocket connections below the HTTP layer when the host uses <see cref="UseDirectWebSockets"/>.
+    /// its connections below the HTTP layer when the host uses <see cref="UseDirectEngineIo"/>.
     /// </summary>
     public static void MapEngineIo(IEndpointRouteBuilder endpoints, string path, EngineIoServer engine)
     {
         endpoints.Map(path + "/{**rest}", engine.HandleRequestAsync);
-        endpoints.ServiceProvider.GetService<DirectWebSockets>()?.Add(path, engine);
+        endpoints.ServiceProvider.GetService<DirectEngineIo>()?.Add(path, engine);
     }
 
     /// <summary>
-    /// Serves the WebSocket connections of the Engine.IO endpoints mapped later (<see cref="MapEngineIo"/>) below
-    /// Kestrel's HTTP layer, on every endpoint Kestrel listens on: less memory per connection and a cheaper handshake
-    /// (<see cref="DirectWebSockets"/>). Other requests are untouched. Connections over TLS reach it encrypted and so
-    /// take the HTTP path. With <paramref name="writeToSocket"/> their frames go straight to the socket
-    /// (<see cref="DirectWebSockets.WriteToSocket"/>).
+    /// Serves the Engine.IO endpoints mapped later (<see cref="MapEngineIo"/>) below Kestrel's HTTP layer, on every
+    /// endpoint Kestrel listens on: less memory per connection and cheaper requests (<see cref="DirectEngineIo"/>).
+    /// Other requests are untouched. Connections over TLS reach it encrypted and so take the HTTP path. Configured by
+    /// <c>Outcry:DirectWebSockets</c> (WebSocket connections), <c>Outcry:DirectPolling</c> (long-polling requests) and
+    /// <c>Outcry:WriteToSocket</c> (<see cref="DirectEngineIo.WriteToSocket"/>), all on unless set to false.
     /// </summary>
-    public static IWebHostBuilder UseDirectWebSockets(this IWebHostBuilder host, bool writeToSocket = true)
+    public static IWebHostBuilder UseDirectEngineIo(this IWebHostBuilder host, IConfiguration configuration)
     {
-        var direct = new DirectWebSockets { WriteToSocket = writeToSocket };
+        var direct = new DirectEngineIo
+        {
+            WebSockets = configuration.GetValue("Outcry:DirectWebSockets", true),
+            Polling = configuration.GetValue("Outcry:DirectPolling", true),
+            WriteToSocket = configuration.GetValue("Outcry:WriteToSocket", true),
+        };
+        if (!direct.WebSockets && !direct.Polling)
+        {
+            return host;
+        }
+
         host.ConfigureServices(services => services.AddSingleton(direct));
         host.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection => direct.OnConnectionAsync(connection, next))));
         return host;

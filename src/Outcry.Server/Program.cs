@@ -23,12 +23,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 // sends, and leave together: 4-5x the fan-out throughput on 2 cores (docs/BENCHMARKS.md). Safe for the standalone
 // server, where no code blocks a thread; an application embedding Outcry makes its own choice.
 builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Outcry:InlineScheduling", true));
-// WebSocket connections to /socket.io/ are served below Kestrel's HTTP layer: half the managed memory per idle
-// connection and a cheaper handshake (docs/BENCHMARKS.md). Off, they go through ASP.NET Core's request pipeline.
-if (builder.Configuration.GetValue("Outcry:DirectWebSockets", true))
-{
-    builder.WebHost.UseDirectWebSockets(builder.Configuration.GetValue("Outcry:WriteToSocket", true));
-}
+// Engine.IO's WebSocket connections and long-polling requests are served below Kestrel's HTTP layer: about half the
+// managed memory per idle connection and cheaper requests (docs/BENCHMARKS.md). Outcry:DirectWebSockets and
+// Outcry:DirectPolling set to false send them through ASP.NET Core's request pipeline.
+builder.WebHost.UseDirectEngineIo(builder.Configuration);
 
 builder.Services.AddOutcry(builder.Configuration);
 var app = builder.Build();

@@ -18,12 +18,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://localhost:3000");
 }
 
-// As in Outcry.Server; tests/clients also run with it off (--Outcry:DirectWebSockets=false) to cover the HTTP path,
-// and with Outcry:WriteToSocket=false to cover direct WebSockets that write through the transport's pipe.
-if (builder.Configuration.GetValue("Outcry:DirectWebSockets", true))
-{
-    builder.WebHost.UseDirectWebSockets(builder.Configuration.GetValue("Outcry:WriteToSocket", true));
-}
+// As in Outcry.Server; tests/clients also run with it off (--Outcry:DirectWebSockets=false, --Outcry:DirectPolling=false)
+// to cover the HTTP path, and with Outcry:WriteToSocket=false to cover direct connections that write through the
+// transport's pipe.
+builder.WebHost.UseDirectEngineIo(builder.Configuration);
 
 var app = builder.Build();
 app.UseWebSockets();

@@ -165,7 +165,7 @@ internal sealed class Worker : IEventSink
         using var keepAlive = _wire.KeepAliveEvery > TimeSpan.Zero
             ? new Timer(_ => _clients.ForEach(c => c.Send(_wire.KeepAlive)), null, _wire.KeepAliveEvery, _wire.KeepAliveEvery)
             : null;
-        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
+        while (await ReadCommandAsync().ConfigureAwait(false) is { } line)
         {
             var (command, argument) = line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? (line[..space], line[(space + 1)..]) : (line, "");
             switch (command)
@@ -195,6 +195,12 @@ internal sealed class Worker : IEventSink
             }
         }
     }
+
+    // Console.In reads synchronously, whatever the method's name; and with inline socket completions (WorkerPool) this
+    // method may resume on a socket engine's thread. Blocked there, it stalled every socket of that engine, half of
+    // them on two cores: polling clients stopped answering pings. So each line is read on a thread of its own.
+    private static Task<string?> ReadCommandAsync() =>
+        Task.Factory.StartNew(Console.In.ReadLine, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     // Every client must have exactly the events published to its room, in order: its next expected sequence number
     // equals the number published there, and no event was out of place.

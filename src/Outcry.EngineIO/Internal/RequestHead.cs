@@ -5,11 +5,13 @@ using Microsoft.Extensions.Primitives;
 namespace Outcry.EngineIO.Internal;
 
 /// <summary>
-/// An HTTP/1.1 WebSocket upgrade request (RFC 6455 §4.1) read straight off a connection, before Kestrel's HTTP layer
-/// (<see cref="DirectWebSockets"/>). Only a complete, well-formed upgrade is recognised. Anything else, malformed or
-/// merely unusual, is left to Kestrel, which answers it as it answers any request (its errors included).
+/// An HTTP/1.1 request's head read straight off a connection, before Kestrel's HTTP layer (<see cref="DirectEngineIo"/>):
+/// a WebSocket upgrade (RFC 6455 §4.1) or a long-polling GET or POST of an Engine.IO endpoint. Only a complete,
+/// well-formed request of those kinds is recognised. Anything else, malformed or merely unusual (HTTP/1.0, chunked
+/// bodies, <c>Expect</c>, <c>Connection: close</c>…), is left to Kestrel, which answers it as it answers any request
+/// (its errors included).
 /// </summary>
-internal sealed class UpgradeRequest
+internal sealed class RequestHead
 {
     /// <summary>Kestrel's default limit for a request's header block (<c>MaxRequestHeadersTotalSize</c>).</summary>
     public const int MaxHeaderBytes = 32 * 1024;
@@ -19,30 +21,39 @@ internal sealed class UpgradeRequest
     [
         "Host", "Connection", "Upgrade", "Origin", "Cookie", "User-Agent", "Pragma", "Cache-Control",
         "Accept-Encoding", "Accept-Language", "Authorization", "Sec-WebSocket-Key", "Sec-WebSocket-Version",
-        "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol", "X-Forwarded-For", "X-Forwarded-Proto",
+        "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol", "X-Forwarded-For", "X-Forwarded-Proto", "Accept",
+        "Content-Type", "Content-Length", "Referer",
     ];
 
     private static readonly string?[] LastValues = new string?[KnownNames.Length];
 
-    private UpgradeRequest(string target, int queryStart, Dictionary<string, StringValues> headers, int length)
+    private RequestHead(bool isPost, string target, int queryStart, Dictionary<string, StringValues> headers, int length, int contentLength)
     {
+        IsPost = isPost;
         Target = target;
         QueryStart = queryStart;
         Headers = headers;
         Length = length;
+        ContentLength = contentLength;
     }
 
     public enum Verdict
     {
-        /// <summary>Could still become a recognised upgrade: read more.</summary>
+        /// <summary>Could still become a recognised request: read more.</summary>
         NeedMore,
 
         /// <summary>Not a request served here: hand the connection, unread, to Kestrel.</summary>
         NotOurs,
 
-        /// <summary>A complete upgrade request.</summary>
+        /// <summary>A complete request head.</summary>
         Ours,
     }
+
+    /// <summary>A POST (a polling payload); otherwise a GET.</summary>
+    public bool IsPost { get; }
+
+    /// <summary>A WebSocket upgrade; otherwise a plain request (long-polling).</summary>
+    public bool IsWebSocket => !IsPost && Headers.ContainsKey("Upgrade");
 
     /// <summary>The request target, path and query: <c>/socket.io/?EIO=4&amp;transport=websocket</c>.</summary>
     public string Target { get; }
@@ -56,27 +67,34 @@ internal sealed class UpgradeRequest
 
     public Dictionary<string, StringValues> Headers { get; }
 
-    /// <summary>Bytes of the request, up to and including the blank line.</summary>
+    /// <summary>Bytes of the head, up to and including the blank line.</summary>
     public int Length { get; }
+
+    /// <summary>The body's length (0 for a GET): a body is always sized up front here.</summary>
+    public int ContentLength { get; }
+
+    public string? ContentType => Headers.TryGetValue("Content-Type", out var type) ? type.ToString() : null;
 
     public string WebSocketKey => Headers["Sec-WebSocket-Key"].ToString();
 
-    /// <summary>What a request for <paramref name="path"/> with a query begins with: <c>GET /socket.io/?</c>.</summary>
-    public static byte[] Prefix(string path) => Encoding.ASCII.GetBytes($"GET {path}?");
+    /// <summary>What a request target for <paramref name="path"/> with a query begins with: <c>/socket.io/?</c>.</summary>
+    public static byte[] Prefix(string path) => Encoding.ASCII.GetBytes($"{path}?");
 
     /// <summary>
-    /// Reads <paramref name="data"/>, the connection's first bytes, as a request that begins with
-    /// <paramref name="prefix"/> (<see cref="Prefix"/>) and asks for a WebSocket.
+    /// Reads <paramref name="data"/>, what has arrived of the connection's next request, as a GET or POST of a target
+    /// that begins with <paramref name="prefix"/> (<see cref="Prefix"/>).
     /// </summary>
-    public static Verdict TryRead(ReadOnlySpan<byte> data, ReadOnlySpan<byte> prefix, out UpgradeRequest? request)
+    public static Verdict TryRead(ReadOnlySpan<byte> data, ReadOnlySpan<byte> prefix, out RequestHead? request)
     {
         request = null;
-        if (data.Length < prefix.Length)
+        var method = data.StartsWith("POST "u8) ? "POST "u8 : "GET "u8;
+        var start = method.Length + prefix.Length;
+        if (data.Length < start)
         {
-            return prefix.StartsWith(data) ? Verdict.NeedMore : Verdict.NotOurs;
+            return CouldBegin(data, "GET "u8, prefix) || CouldBegin(data, "POST "u8, prefix) ? Verdict.NeedMore : Verdict.NotOurs;
         }
 
-        if (!data.StartsWith(prefix))
+        if (!data.StartsWith(method) || !data[method.Length..].StartsWith(prefix))
         {
             return Verdict.NotOurs;
         }
@@ -95,7 +113,7 @@ internal sealed class UpgradeRequest
             return Verdict.NotOurs;
         }
 
-        var target = line[4..space];
+        var target = line[method.Length..space];
         if (target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) >= 0)
         {
             return Verdict.NotOurs;
@@ -114,15 +132,21 @@ internal sealed class UpgradeRequest
             rest = rest[(next + 2)..];
         }
 
-        if (!IsUpgrade(headers))
+        var isPost = method.Length == 5;
+        if (!headers.ContainsKey("Host") || headers.ContainsKey("Transfer-Encoding") || !TryContentLength(headers, out var contentLength)
+            || (headers.ContainsKey("Upgrade") ? isPost || !IsUpgrade(headers) : !IsPlain(headers, isPost, contentLength)))
         {
             return Verdict.NotOurs;
         }
 
         var targetText = Encoding.ASCII.GetString(target);
-        request = new UpgradeRequest(targetText, prefix.Length - "GET ?".Length, headers, end + 4);
+        request = new RequestHead(isPost, targetText, prefix.Length - 1, headers, end + 4, contentLength);
         return Verdict.Ours;
     }
+
+    // Whether data, shorter than method and prefix together, is how such a request begins.
+    private static bool CouldBegin(ReadOnlySpan<byte> data, ReadOnlySpan<byte> method, ReadOnlySpan<byte> prefix) =>
+        data.Length <= method.Length ? method.StartsWith(data) : data.StartsWith(method) && prefix.StartsWith(data[method.Length..]);
 
     /// <summary>
     /// What has arrived of a request as one span: the first segment, or a copy (at most the header limit) into
@@ -163,13 +187,31 @@ internal sealed class UpgradeRequest
     }
 
     private static bool IsUpgrade(Dictionary<string, StringValues> headers) =>
-        headers.ContainsKey("Host")
-        && HasToken(headers, "Upgrade", "websocket")
+        HasToken(headers, "Upgrade", "websocket")
         && HasToken(headers, "Connection", "upgrade")
         && headers.TryGetValue("Sec-WebSocket-Version", out var version) && version == "13"
         && headers.TryGetValue("Sec-WebSocket-Key", out var key) && IsWebSocketKey(key.ToString())
-        && !headers.ContainsKey("Content-Length")
-        && !headers.ContainsKey("Transfer-Encoding");
+        && !headers.ContainsKey("Content-Length");
+
+    // A keep-alive request whose body, if any, is sized up front and sent without waiting for a 100 Continue. A GET
+    // has none; a POST carries a polling payload (an empty one is still a request to answer).
+    private static bool IsPlain(Dictionary<string, StringValues> headers, bool isPost, int contentLength) =>
+        !headers.ContainsKey("Expect")
+        && !HasToken(headers, "Connection", "close")
+        && (isPost ? headers.ContainsKey("Content-Length") : contentLength == 0);
+
+    // One Content-Length of digits only (RFC 9110 §8.6), or none (0); a list or a sign is Kestrel's to judge.
+    private static bool TryContentLength(Dictionary<string, StringValues> headers, out int length)
+    {
+        length = 0;
+        if (!headers.TryGetValue("Content-Length", out var values))
+        {
+            return true;
+        }
+
+        var text = values.Count == 1 ? values[0]! : "";
+        return text.Length is > 0 and <= 9 && text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0 && int.TryParse(text, out length);
+    }
 
     private static bool HasToken(Dictionary<string, StringValues> headers, string name, string token)
     {
