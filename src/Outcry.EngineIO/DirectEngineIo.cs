@@ -91,7 +91,6 @@ public sealed class DirectEngineIo
                 try
                 {
                     await stream.WriteAsync(WebSocketAcceptor.SwitchingProtocols(head.WebSocketKey)).ConfigureAwait(false);
-                    await stream.FlushAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {

@@ -15,7 +15,7 @@ internal sealed class DirectPollExchange(
     int contentLength,
     IReadOnlyList<KeyValuePair<string, string>> cors,
     PipeReader input,
-    Stream output,
+    DuplexPipeStream output,
     TimeSpan bodyTimeout,
     CancellationToken aborted) : PollExchange
 {
@@ -84,7 +84,6 @@ internal sealed class DirectPollExchange(
         var written = Encoding.ASCII.GetBytes(text, bytes);
         body.CopyTo(bytes.AsMemory(written));
         await output.WriteAsync(bytes, aborted).ConfigureAwait(false);
-        await output.FlushAsync(aborted).ConfigureAwait(false);
         Responded = true;
     }
 }

@@ -6,8 +6,9 @@ namespace Outcry.EngineIO.Internal;
 
 /// <summary>
 /// A connection's transport pipes as the stream a WebSocket runs on. Reads take what the pipe holds; a zero-byte read
-/// waits for data without consuming or holding a buffer (so an idle connection costs none). The connection's owner
-/// completes the pipes, not this stream.
+/// waits for data without consuming or holding a buffer (so an idle connection costs none). A write is flushed as it is
+/// written (the pipe's WriteAsync flushes), so no FlushAsync is needed after it. The connection's owner completes the
+/// pipes, not this stream.
 /// <para>
 /// Given the connection's socket, writes skip the output pipe and go to the socket itself: a non-blocking send on the
 /// calling thread, and only what the kernel would not take at once waits for an asynchronous send. That saves a pipe,
