@@ -10,7 +10,7 @@ public sealed class EngineHandshake
     public EngineHandshake(HttpContext context, DateTimeOffset issued)
         : this(
             context.Request.Query,
-            new Dictionary<string, StringValues>(context.Request.Headers, StringComparer.OrdinalIgnoreCase),
+            context.Request.Headers,
             context.Connection.RemoteIpAddress,
             context.Request.Path + context.Request.QueryString,
             context.Request.IsHttps,
@@ -21,14 +21,14 @@ public sealed class EngineHandshake
     /// <summary>From a request read below the HTTP layer (<see cref="DirectEngineIo"/>).</summary>
     internal EngineHandshake(
         IEnumerable<KeyValuePair<string, StringValues>> query,
-        Dictionary<string, StringValues> headers,
+        IEnumerable<KeyValuePair<string, StringValues>> headers,
         IPAddress? remoteAddress,
         string url,
         bool secure,
         DateTimeOffset issued)
     {
-        Query = query.ToDictionary(p => Shared(p.Key), p => p.Value.Count == 1 ? new StringValues(Shared(p.Value[0]!)) : p.Value, StringComparer.Ordinal);
-        Headers = headers;
+        Query = new SmallDictionary<StringValues>(StringComparer.Ordinal, query.Select(p => KeyValuePair.Create(Shared(p.Key), p.Value.Count == 1 ? new StringValues(Shared(p.Value[0]!)) : p.Value)));
+        Headers = new SmallDictionary<StringValues>(StringComparer.OrdinalIgnoreCase, headers);
         RemoteAddress = remoteAddress;
         Url = url;
         Secure = secure;

@@ -64,6 +64,36 @@ public sealed class Namespace
     }
 
     /// <summary>
+    /// Handles <paramref name="eventName"/> for every socket of the namespace that has no handler of its own for it
+    /// (<see cref="SocketIoSocket.On(string, Func{SocketIoArgs, Ack?, Task})"/> wins). One registration serves all
+    /// sockets, where registering on each socket in a connection handler holds the handler per connection.
+    /// </summary>
+    public Namespace On(string eventName, Func<SocketIoSocket, SocketIoArgs, Ack?, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_handlers)
+        {
+            _handlers.Events = [.. _handlers.Events.Where(e => e.Key != eventName), new(eventName, handler)];
+        }
+
+        return this;
+    }
+
+    internal Func<SocketIoSocket, SocketIoArgs, Ack?, Task>? EventHandler(string eventName)
+    {
+        foreach (var (name, handler) in _handlers.Events)
+        {
+            if (name == eventName)
+            {
+                return handler;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Runs <paramref name="joined"/> each time a socket joins a room and <paramref name="left"/> each time one leaves
     /// (its own id room included; leaving on disconnect too), on the thread that made the change.
     /// </summary>
@@ -175,6 +205,9 @@ public sealed class Namespace
         public Action<SocketIoSocket>[] Connection = [];
         public Action<SocketIoSocket, string>[] Joined = [];
         public Action<SocketIoSocket, string>[] Left = [];
+
+        // Replaced whole under the lock, read without it.
+        public volatile KeyValuePair<string, Func<SocketIoSocket, SocketIoArgs, Ack?, Task>>[] Events = [];
     }
 
     internal Namespace CreateChild(string name) => new(Server, name, _handlers);

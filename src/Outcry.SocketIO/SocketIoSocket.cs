@@ -12,7 +12,7 @@ namespace Outcry.SocketIO;
 public sealed partial class SocketIoSocket
 {
     private readonly SocketIoClient _client;
-    private readonly Dictionary<string, Func<SocketIoArgs, Ack?, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly SmallDictionary<Func<SocketIoArgs, Ack?, Task>> _handlers = new(StringComparer.Ordinal);
     // Created by the first emit with an ack: most connections never wait for one, and each idle byte counts.
     private ConcurrentDictionary<long, PendingAck>? _pendingAcks;
     private readonly HashSet<string> _rooms = new(StringComparer.Ordinal);
@@ -29,7 +29,7 @@ public sealed partial class SocketIoSocket
     // recovering, joining a room with its state), the packets that wait.
     private readonly Lock _sendGate = new();
     private long _lastPosition;
-    private readonly List<Hold> _holds = [];
+    private List<Hold>? _holds;
     private List<(EnginePacket[] Packets, long Position)>? _held;
 
     /// <summary>The last broadcast to several rooms that reached this socket (under <see cref="Namespace.MultiRoomBroadcast"/>).</summary>
@@ -59,8 +59,7 @@ public sealed partial class SocketIoSocket
     public SocketIoHandshake Handshake { get; }
 
     /// <summary>Free for the application (user id, …).</summary>
-    /// <remarks>Sized for the few entries a connection holds (the default would take a few hundred bytes per idle connection).</remarks>
-    public ConcurrentDictionary<string, object?> Data { get; } = new(concurrencyLevel: 1, capacity: 4, StringComparer.Ordinal);
+    public SocketData Data { get; } = new();
 
     public bool Connected => Volatile.Read(ref _connected) == 1;
 
@@ -114,11 +113,14 @@ public sealed partial class SocketIoSocket
     {
         lock (_handlers)
         {
-            _handlers[eventName] = handler;
+            _handlers.Set(eventName, handler);
         }
     }
 
-    /// <summary>Handles every event that has no handler of its own (the event name comes first).</summary>
+    /// <summary>
+    /// Handles every event that has no handler of its own, here or on the namespace (<see cref="Namespace.On"/>); the
+    /// event name comes first.
+    /// </summary>
     public void OnAny(Func<string, SocketIoArgs, Ack?, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -270,7 +272,7 @@ public sealed partial class SocketIoSocket
         {
             _held ??= [];
             var hold = new Hold { Mark = _held.Count };
-            _holds.Add(hold);
+            (_holds ??= []).Add(hold);
             return hold;
         }
     }
@@ -287,8 +289,9 @@ public sealed partial class SocketIoSocket
             var held = _held!;
             var inserted = events.Select(e => (PacketEncoder.Event(Namespace.Name, e.Event, e.Args), e.Position)).ToList();
             held.InsertRange(hold.Mark, inserted);
-            _holds.Remove(hold);
-            foreach (var other in _holds)
+            var holds = _holds!;
+            holds.Remove(hold);
+            foreach (var other in holds)
             {
                 if (other.Mark >= hold.Mark)
                 {
@@ -296,12 +299,14 @@ public sealed partial class SocketIoSocket
                 }
             }
 
-            if (_holds.Count > 0)
+            if (holds.Count > 0)
             {
                 return;
             }
 
+            // An idle socket keeps neither list.
             _held = null;
+            _holds = null;
             foreach (var (packets, position) in held)
             {
                 SendNow(packets, position);
@@ -466,7 +471,8 @@ public sealed partial class SocketIoSocket
             fallback = _fallback;
         }
 
-        if (handler is null && fallback is null)
+        var shared = handler is null ? Namespace.EventHandler(eventName) : null;
+        if (handler is null && shared is null && fallback is null)
         {
             return;
         }
@@ -475,7 +481,9 @@ public sealed partial class SocketIoSocket
         Ack? ack = packet.AckId >= 0 ? CreateAck(packet.AckId) : null;
         try
         {
-            var task = handler is not null ? handler(args, ack) : fallback!(eventName, args, ack);
+            var task = handler is not null ? handler(args, ack)
+                : shared is not null ? shared(this, args, ack)
+                : fallback!(eventName, args, ack);
             if (!task.IsCompletedSuccessfully)
             {
                 task.ContinueWith(

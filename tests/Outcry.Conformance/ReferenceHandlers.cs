@@ -11,7 +11,17 @@ internal static class ReferenceHandlers
 {
     private static readonly TimeSpan ServerAckTimeout = TimeSpan.FromSeconds(2);
 
-    public static void Attach(Namespace nsp) => nsp.OnConnection(OnConnection);
+    public static void Attach(Namespace nsp) => nsp
+        .On("whoami", (socket, _, ack) => Answer(ack, socket.Id))
+        // Each socket's own "message-with-ack" handler (OnConnection) wins over this one.
+        .On("message-with-ack", (_, _, ack) => Answer(ack, "namespace handler"))
+        .OnConnection(OnConnection);
+
+    private static Task Answer(Ack? ack, object answer)
+    {
+        ack?.Invoke(answer);
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// A namespace guarded by a middleware: auth {token:"secret"} is let in (and the middleware's choice of

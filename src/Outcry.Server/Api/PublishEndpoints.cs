@@ -247,6 +247,12 @@ internal static class PublishEndpoints
     private static string? StringOrNumber(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) ? PublicationEnvelope.StringOrNumber(value) : null;
 
+    private static long ManagedHeap()
+    {
+        var last = GC.GetGCMemoryInfo();
+        return last.Index > 0 ? last.HeapSizeBytes : GC.GetTotalMemory(forceFullCollection: false);
+    }
+
     private static object Stats(SocketIoServer io, EngineIoServer engine, Sse.SseHub sse) => new
     {
         connections = new
@@ -256,8 +262,9 @@ internal static class PublishEndpoints
             sse = sse.Count,
         },
         namespaces = io.Namespaces.ToDictionary(n => n.Name, n => new { sockets = n.Sockets.Count, rooms = n.RoomCount }),
-        // The resident set now, and the managed heap as the last garbage collection left it.
-        memory = new { rss = Environment.WorkingSet, managedHeap = GC.GetGCMemoryInfo().HeapSizeBytes },
+        // The resident set now, and the managed heap as the last garbage collection left it (before the first one,
+        // which the workstation GC may not have run yet, what is allocated).
+        memory = new { rss = Environment.WorkingSet, managedHeap = ManagedHeap() },
     };
 
     // A handler of a JSON body, bounded by max; typed as Delegate so minimal APIs write the IResult it returns.

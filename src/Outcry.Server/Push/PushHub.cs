@@ -42,6 +42,10 @@ internal sealed partial class PushHub(
             }
         });
         nsp.OnConnection(OnConnection);
+
+        // Registered once for the namespace, not on each socket: an idle connection holds no handlers.
+        nsp.On("subscribe", SubscribeAsync);
+        nsp.On("unsubscribe", Unsubscribe);
     }
 
     /// <summary>
@@ -90,8 +94,6 @@ internal sealed partial class PushHub(
             }
         }
 
-        socket.On("subscribe", (args, ack) => SubscribeAsync(socket, args, ack));
-        socket.On("unsubscribe", (args, ack) => Unsubscribe(socket, args, ack));
         if (identity.Trusted)
         {
             socket.On("publish", (args, ack) => PublishAsync(args, ack));

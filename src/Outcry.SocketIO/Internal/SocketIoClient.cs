@@ -8,7 +8,7 @@ namespace Outcry.SocketIO.Internal;
 /// </summary>
 internal sealed class SocketIoClient
 {
-    private readonly Dictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly SmallDictionary<SocketIoSocket> _sockets = new(StringComparer.Ordinal);
     private ITimer? _connectTimer;
 
     // Namespaces whose CONNECT is being decided; only while one is (an idle connection holds no set).
@@ -206,7 +206,7 @@ internal sealed class SocketIoClient
         var hold = socket.HoldDeliveries();
         lock (_sockets)
         {
-            _sockets[socket.Namespace.Name] = socket;
+            _sockets.Set(socket.Namespace.Name, socket);
         }
 
         // Only the first CONNECT is timed (as socket.io): the timer is done for good, and let go.

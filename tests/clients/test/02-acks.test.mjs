@@ -46,6 +46,14 @@ for (const [name, opts] of Object.entries(TRANSPORTS)) {
       assert.equal(await socket.emitWithAck('message-with-ack', 5), 5);
     });
 
+    it("a namespace's handler (Namespace.On) serves each socket, and a socket's own handler wins", async () => {
+      const [{ socket: a }, { socket: b }] = await Promise.all([connected(make, server.url, opts), connected(make, server.url, opts)]);
+      assert.equal(await a.timeout(2000).emitWithAck('whoami'), a.id);
+      assert.equal(await b.timeout(2000).emitWithAck('whoami'), b.id);
+      assert.notEqual(a.id, b.id);
+      assert.equal(await a.timeout(2000).emitWithAck('message-with-ack', 'own'), 'own');
+    });
+
     it('socket.timeout(2000).emit callback gets (null, ...args)', async () => {
       const { socket } = await connected(make, server.url, opts);
       const got = await new Promise((resolve) => {
