@@ -98,7 +98,7 @@ public sealed class DirectEngineIo
                     return;
                 }
 
-                await server.ServeDirectAsync(handshake, session, stream, connection.Abort).ConfigureAwait(false);
+                await server.ServeDirectAsync(handshake, session, connection.Transport.Input, stream, connection.Abort).ConfigureAwait(false);
                 return;
             }
 

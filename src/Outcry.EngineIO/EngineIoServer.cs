@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -85,7 +86,7 @@ public sealed partial class EngineIoServer
             {
                 // Reference behaviour: the WebSocket is accepted, then closed.
                 Interlocked.Increment(ref Metrics.HandshakeErrors);
-                var (rejected, _) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+                var rejected = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
                 await EngineSocket.CloseProbeAsync(rejected).ConfigureAwait(false);
                 return;
             }
@@ -102,8 +103,8 @@ public sealed partial class EngineIoServer
                 return;
             }
 
-            var (webSocket, stream) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
-            await UpgradeAsync(session, webSocket, stream, context.Abort).ConfigureAwait(false);
+            var webSocket = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+            await UpgradeAsync(session, webSocket, context.Abort).ConfigureAwait(false);
 
             return;
         }
@@ -152,8 +153,8 @@ public sealed partial class EngineIoServer
         var handshake = new EngineHandshake(context, Time.GetUtcNow());
         if (transport == "websocket")
         {
-            var (webSocket, stream) = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
-            await RunWebSocketSessionAsync(handshake, webSocket, stream, context.Abort).ConfigureAwait(false);
+            var webSocket = await WebSocketAcceptor.AcceptAsync(context).ConfigureAwait(false);
+            await RunWebSocketSessionAsync(handshake, webSocket, context.Abort).ConfigureAwait(false);
             return;
         }
 
@@ -173,8 +174,8 @@ public sealed partial class EngineIoServer
 
     // The session disposes the WebSocket when it ends. Not awaited here: an idle connection's chain of suspended
     // methods is memory per connection.
-    private Task RunWebSocketSessionAsync(EngineHandshake handshake, WebSocket webSocket, SharedWriteStream stream, Action abort) =>
-        OpenSession(handshake, webSocket: true).RunWebSocketAsync(webSocket, stream, abort);
+    private Task RunWebSocketSessionAsync(EngineHandshake handshake, WebSocketConnection webSocket, Action abort) =>
+        OpenSession(handshake, webSocket: true).RunWebSocketAsync(webSocket, abort);
 
     /// <summary>
     /// Whether a request read below the HTTP layer is one this server serves there, by a permitted origin: a new session
@@ -223,11 +224,14 @@ public sealed partial class EngineIoServer
         return true;
     }
 
-    /// <summary>Serves what <see cref="CanServeDirect"/> admitted as a WebSocket over <paramref name="connection"/>, once the 101 answer is sent.</summary>
-    internal Task ServeDirectAsync(EngineHandshake? handshake, EngineSocket? session, Stream connection, Action abort)
+    /// <summary>
+    /// Serves what <see cref="CanServeDirect"/> admitted as a WebSocket over a connection, once the 101 answer is sent:
+    /// read from <paramref name="input"/>, written to <paramref name="output"/>.
+    /// </summary>
+    internal Task ServeDirectAsync(EngineHandshake? handshake, EngineSocket? session, PipeReader input, Stream output, Action abort)
     {
-        var (webSocket, stream) = WebSocketAcceptor.Open(connection);
-        return session is not null ? UpgradeAsync(session, webSocket, stream, abort) : RunWebSocketSessionAsync(handshake!, webSocket, stream, abort);
+        var webSocket = WebSocketAcceptor.Open(input, output);
+        return session is not null ? UpgradeAsync(session, webSocket, abort) : RunWebSocketSessionAsync(handshake!, webSocket, abort);
     }
 
     /// <summary>Serves a polling request <see cref="CanServeDirect"/> admitted: a handshake, a GET or a POST.</summary>
@@ -241,11 +245,11 @@ public sealed partial class EngineIoServer
         return isPost ? session.HandlePostAsync(exchange) : session.HandlePollAsync(exchange);
     }
 
-    private static async Task UpgradeAsync(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, Action abort)
+    private static async Task UpgradeAsync(EngineSocket session, WebSocketConnection webSocket, Action abort)
     {
         using (webSocket)
         {
-            await session.UpgradeAsync(webSocket, stream, abort).ConfigureAwait(false);
+            await session.UpgradeAsync(webSocket, abort).ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using Outcry.EngineIO.Internal;
 
@@ -9,15 +8,14 @@ public sealed partial class EngineSocket
     internal static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Runs the session over <paramref name="webSocket"/> until either side closes it: the socket reads here, and a
-    /// <see cref="WebSocketWriter"/> writes through <paramref name="stream"/>. <paramref name="abort"/> drops the
-    /// connection when the writer cannot finish (a client that stopped reading). Disposes the WebSocket at the end.
+    /// Runs the session over <paramref name="webSocket"/> until either side closes it: the connection reads here, and a
+    /// <see cref="WebSocketWriter"/> writes. <paramref name="abort"/> drops the connection when the writer cannot finish
+    /// (a client that stopped reading). Disposes the WebSocket at the end.
     /// </summary>
-    internal async Task RunWebSocketAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
+    internal async Task RunWebSocketAsync(WebSocketConnection webSocket, Action abort)
     {
         using var owned = webSocket;
-        using var readCancel = new CancellationTokenSource();
-        var writer = new WebSocketWriter(this, webSocket, stream, readCancel, abort);
+        var writer = new WebSocketWriter(this, webSocket, abort);
         Volatile.Write(ref _writer, writer);
         if (!IsOpen)
         {
@@ -27,7 +25,7 @@ public sealed partial class EngineSocket
 
         // What was queued before (the open packet, or what polling left) goes first.
         writer.Schedule();
-        var reason = await ReadLoopAsync(webSocket, readCancel.Token).ConfigureAwait(false);
+        var reason = await ReadLoopAsync(webSocket).ConfigureAwait(false);
         Close(reason);
         await writer.Completion.ConfigureAwait(false);
     }
@@ -36,7 +34,7 @@ public sealed partial class EngineSocket
     /// Polling → WebSocket upgrade: "2probe" → "3probe", a noop releases the pending GET, then "5" switches
     /// the session over. Anything else, or no "5" within the upgrade timeout, closes the probe only.
     /// </summary>
-    internal async Task UpgradeAsync(WebSocket webSocket, SharedWriteStream stream, Action abort)
+    internal async Task UpgradeAsync(WebSocketConnection webSocket, Action abort)
     {
         lock (_gate)
         {
@@ -56,10 +54,10 @@ public sealed partial class EngineSocket
         var upgraded = false;
         try
         {
-            var probe = await ReceiveFrameAsync(webSocket, _server.Options.MaxHttpBufferSize, timeout.Token).ConfigureAwait(false);
+            var probe = await webSocket.ReceiveAsync(_server.Options.MaxHttpBufferSize, timeout.Token).ConfigureAwait(false);
             if (probe is { IsBinary: false } && probe.Value.Data.Span.SequenceEqual("2probe"u8))
             {
-                await webSocket.SendAsync(EnginePacket.PongProbe.Data, WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
+                await webSocket.Output.WriteAsync(EnginePacket.PongProbe.WebSocketFrame, timeout.Token).ConfigureAwait(false);
                 lock (_gate)
                 {
                     // A GET waiting now is answered with a noop, so the client can pause polling and send "5".
@@ -67,11 +65,11 @@ public sealed partial class EngineSocket
                     ReleasePendingPoll();
                 }
 
-                var upgrade = await ReceiveFrameAsync(webSocket, _server.Options.MaxHttpBufferSize, timeout.Token).ConfigureAwait(false);
+                var upgrade = await webSocket.ReceiveAsync(_server.Options.MaxHttpBufferSize, timeout.Token).ConfigureAwait(false);
                 upgraded = upgrade is { IsBinary: false } && upgrade.Value.Data.Span.SequenceEqual("5"u8);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or MessageTooBigException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or MessageTooBigException or IOException)
         {
             _server.LogUpgradeFailed(Id, e.GetType().Name);
         }
@@ -104,11 +102,11 @@ public sealed partial class EngineSocket
             return;
         }
 
-        await RunWebSocketAsync(webSocket, stream, abort).ConfigureAwait(false);
+        await RunWebSocketAsync(webSocket, abort).ConfigureAwait(false);
     }
 
     /// <summary>Accepted then closed, as the reference server treats a WebSocket it will not use.</summary>
-    internal static async Task CloseProbeAsync(WebSocket webSocket)
+    internal static async Task CloseProbeAsync(WebSocketConnection webSocket)
     {
         try
         {
@@ -116,10 +114,10 @@ public sealed partial class EngineSocket
             await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             while (webSocket.State == WebSocketState.CloseSent)
             {
-                await ReceiveFrameAsync(webSocket, 1024, timeout.Token).ConfigureAwait(false);
+                await webSocket.ReceiveAsync(1024, timeout.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or MessageTooBigException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or MessageTooBigException or IOException or ObjectDisposedException)
         {
         }
         finally
@@ -128,21 +126,23 @@ public sealed partial class EngineSocket
         }
     }
 
-    private async Task<string> ReadLoopAsync(WebSocket webSocket, CancellationToken cancel)
+    private async Task<string> ReadLoopAsync(WebSocketConnection webSocket)
     {
+        var max = _server.Options.MaxHttpBufferSize;
         try
         {
             while (true)
             {
-                // An idle connection waits here, on a zero-byte read: no buffer, and no further method suspended.
-                var first = await webSocket.ReceiveAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
-                var frame = await ReadFrameAsync(webSocket, first, _server.Options.MaxHttpBufferSize, cancel).ConfigureAwait(false);
-                if (frame is null)
+                // An idle connection waits here, in one pipe read: no buffer, and no further method suspended.
+                var waited = await webSocket.WaitAsync().ConfigureAwait(false);
+                webSocket.EndWait(waited);
+                var message = await webSocket.ReceiveAsync(max, CancellationToken.None).ConfigureAwait(false);
+                if (message is null)
                 {
                     return "transport close";
                 }
 
-                if (!DecodedPacket.TryParseFrame(frame.Value.Data, frame.Value.IsBinary, out var packet))
+                if (!DecodedPacket.TryParseFrame(message.Value.Data, message.Value.IsBinary, out var packet))
                 {
                     _server.LogProtocolViolation(Id, "malformed WebSocket frame");
                     return "parse error";
@@ -152,14 +152,18 @@ public sealed partial class EngineSocket
                 if (!IsOpen)
                 {
                     // Closed from above (or by a close packet): keep reading only until the close handshake ends.
-                    await DrainUntilClosedAsync(webSocket, cancel).ConfigureAwait(false);
+                    while (webSocket.State is WebSocketState.Open or WebSocketState.CloseSent
+                        && await webSocket.ReceiveAsync(max, CancellationToken.None).ConfigureAwait(false) is not null)
+                    {
+                    }
+
                     return "transport close";
                 }
             }
         }
         catch (MessageTooBigException)
         {
-            _server.LogPayloadTooLarge(Id, _server.Options.MaxHttpBufferSize);
+            _server.LogPayloadTooLarge(Id, max);
             await TryCloseOutputAsync(webSocket, WebSocketCloseStatus.MessageTooBig, "Max payload size exceeded").ConfigureAwait(false);
             return "transport error";
         }
@@ -169,18 +173,7 @@ public sealed partial class EngineSocket
         }
     }
 
-    private static async Task DrainUntilClosedAsync(WebSocket webSocket, CancellationToken cancel)
-    {
-        while (webSocket.State is WebSocketState.Open or WebSocketState.CloseSent)
-        {
-            if (await ReceiveFrameAsync(webSocket, int.MaxValue, cancel).ConfigureAwait(false) is null)
-            {
-                return;
-            }
-        }
-    }
-
-    internal static async Task TryCloseOutputAsync(WebSocket webSocket, WebSocketCloseStatus status, string? description)
+    internal static async Task TryCloseOutputAsync(WebSocketConnection webSocket, WebSocketCloseStatus status, string? description)
     {
         if (webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
@@ -196,67 +189,4 @@ public sealed partial class EngineSocket
         {
         }
     }
-
-    /// <summary>Receives one whole message, enforcing <paramref name="max"/> while reading. Null on a close frame.</summary>
-    private static async Task<WebSocketFrame?> ReceiveFrameAsync(WebSocket webSocket, int max, CancellationToken cancel)
-    {
-        // A zero-byte read waits for the next frame without holding a buffer.
-        var first = await webSocket.ReceiveAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
-        return await ReadFrameAsync(webSocket, first, max, cancel).ConfigureAwait(false);
-    }
-
-    /// <summary>The rest of the message whose arrival <paramref name="first"/> (a zero-byte read's result) announced.</summary>
-    private static async ValueTask<WebSocketFrame?> ReadFrameAsync(WebSocket webSocket, ValueWebSocketReceiveResult first, int max, CancellationToken cancel)
-    {
-        if (first.MessageType == WebSocketMessageType.Close)
-        {
-            return null;
-        }
-
-        var isBinary = first.MessageType == WebSocketMessageType.Binary;
-        if (first.EndOfMessage)
-        {
-            return new WebSocketFrame(ReadOnlyMemory<byte>.Empty, isBinary);
-        }
-
-        var chunk = ArrayPool<byte>.Shared.Rent(4096);
-        ArrayBufferWriter<byte>? large = null;
-        try
-        {
-            while (true)
-            {
-                var result = await webSocket.ReceiveAsync(chunk.AsMemory(), cancel).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return null;
-                }
-
-                if (large is null && result.EndOfMessage)
-                {
-                    // The common case, one read: copy out exactly the message (the handler owns it from now on).
-                    return result.Count > max ? throw new MessageTooBigException() : new WebSocketFrame(chunk.AsSpan(0, result.Count).ToArray(), isBinary);
-                }
-
-                large ??= new ArrayBufferWriter<byte>(8192);
-                large.Write(chunk.AsSpan(0, result.Count));
-                if (large.WrittenCount > max)
-                {
-                    throw new MessageTooBigException();
-                }
-
-                if (result.EndOfMessage)
-                {
-                    return new WebSocketFrame(large.WrittenMemory, isBinary);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    private readonly record struct WebSocketFrame(ReadOnlyMemory<byte> Data, bool IsBinary);
-
-    private sealed class MessageTooBigException : Exception;
 }

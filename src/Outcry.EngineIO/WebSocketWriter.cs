@@ -21,20 +21,18 @@ internal sealed class WebSocketWriter
     private const int GatherLimit = 16 * 1024;
 
     private readonly EngineSocket _session;
-    private readonly WebSocket _webSocket;
+    private readonly WebSocketConnection _webSocket;
     private readonly SharedWriteStream _stream;
-    private readonly CancellationTokenSource _readCancel;
     private readonly Action _abort;
     private readonly FlushThreads.Lane _lane = FlushThreads.Shared.Assign();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
 
-    public WebSocketWriter(EngineSocket session, WebSocket webSocket, SharedWriteStream stream, CancellationTokenSource readCancel, Action abort)
+    public WebSocketWriter(EngineSocket session, WebSocketConnection webSocket, Action abort)
     {
         _session = session;
         _webSocket = webSocket;
-        _stream = stream;
-        _readCancel = readCancel;
+        _stream = webSocket.Output;
         _abort = abort;
     }
 
@@ -240,14 +238,9 @@ internal sealed class WebSocketWriter
     private async Task CloseAsync()
     {
         await EngineSocket.TryCloseOutputAsync(_webSocket, WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-        try
-        {
-            _readCancel.CancelAfter(EngineSocket.CloseHandshakeGrace);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
 
+        // The client's close frame ends the read; a client that never sends it is given the grace period.
+        _ = CancelReadAfterGraceAsync();
         _completion.TrySetResult();
     }
 
@@ -265,18 +258,17 @@ internal sealed class WebSocketWriter
         Stop();
     }
 
+    private async Task CancelReadAfterGraceAsync()
+    {
+        await Task.Delay(EngineSocket.CloseHandshakeGrace).ConfigureAwait(false);
+        _webSocket.CancelRead();
+    }
+
     // Nothing more will be written: the reader stops too.
     private void Stop()
     {
         Volatile.Write(ref _state, Done);
-        try
-        {
-            _readCancel.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        _webSocket.CancelRead();
         _completion.TrySetResult();
     }
 }

@@ -5,10 +5,10 @@ using System.Net.Sockets;
 namespace Outcry.EngineIO.Internal;
 
 /// <summary>
-/// A connection's transport pipes as the stream a WebSocket runs on. Reads take what the pipe holds; a zero-byte read
-/// waits for data without consuming or holding a buffer (so an idle connection costs none). A write is flushed as it is
-/// written (the pipe's WriteAsync flushes), so no FlushAsync is needed after it. The connection's owner completes the
-/// pipes, not this stream.
+/// A connection's transport as the stream what is served below the HTTP layer writes to (a WebSocket's frames, a
+/// polling answer); they read the transport's input pipe themselves. A write is flushed as it is written (the pipe's
+/// WriteAsync flushes), so no FlushAsync is needed after it. The connection's owner completes the pipes, not this
+/// stream.
 /// <para>
 /// Given the connection's socket, writes skip the output pipe and go to the socket itself: a non-blocking send on the
 /// calling thread, and only what the kernel would not take at once waits for an asynchronous send. That saves a pipe,
@@ -23,7 +23,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
     // own operations on the socket are asynchronous and unaffected.
     private readonly Socket? _socket = NonBlocking(socket);
 
-    public override bool CanRead => true;
+    public override bool CanRead => false;
 
     public override bool CanSeek => false;
 
@@ -33,25 +33,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var result = await pipe.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (result.IsCanceled)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-
-        var data = result.Buffer;
-        var count = (int)Math.Min(data.Length, buffer.Length);
-        data.Slice(0, count).CopyTo(buffer.Span);
-        pipe.Input.AdvanceTo(data.GetPosition(count));
-        return count;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

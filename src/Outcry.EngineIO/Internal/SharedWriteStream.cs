@@ -1,15 +1,16 @@
 namespace Outcry.EngineIO.Internal;
 
 /// <summary>
-/// A WebSocket's connection, shared by two writers frame by frame: the session's <see cref="WebSocketWriter"/>
-/// writes pre-encoded data frames straight to it, and the framework's WebSocket (which reads) writes its control
-/// frames (close, pong) through it. Each writer hands over whole frames, so taking turns per write is enough.
+/// A WebSocket's connection for writing, shared by two writers frame by frame: the session's
+/// <see cref="WebSocketWriter"/> writes pre-encoded data frames straight to it, and the <see cref="WebSocketConnection"/>
+/// (which reads) writes its control frames (close, pong) through it. Each writer hands over whole frames, so taking
+/// turns per write is enough.
 /// </summary>
 internal sealed class SharedWriteStream(Stream inner) : Stream
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
-    public override bool CanRead => inner.CanRead;
+    public override bool CanRead => false;
 
     public override bool CanSeek => false;
 
@@ -45,11 +46,7 @@ internal sealed class SharedWriteStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 

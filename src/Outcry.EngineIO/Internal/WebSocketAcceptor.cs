@@ -1,4 +1,4 @@
-using System.Net.WebSockets;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -8,14 +8,13 @@ namespace Outcry.EngineIO.Internal;
 
 /// <summary>
 /// Completes the WebSocket handshake ourselves — HTTP/1.1 upgrade (RFC 6455 §4.2.2) or HTTP/2 extended CONNECT
-/// (RFC 8441) — so that the session writes its frames straight to the connection through a
-/// <see cref="SharedWriteStream"/>, while the framework's WebSocket reads and answers control frames.
+/// (RFC 8441) — and opens a <see cref="WebSocketConnection"/> over the connection.
 /// </summary>
 internal static class WebSocketAcceptor
 {
     private const string Rfc6455Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-    public static async Task<(WebSocket Socket, SharedWriteStream Stream)> AcceptAsync(HttpContext context)
+    public static async Task<WebSocketConnection> AcceptAsync(HttpContext context)
     {
         Stream opaque;
         var connect = context.Features.Get<IHttpExtendedConnectFeature>();
@@ -36,15 +35,17 @@ internal static class WebSocketAcceptor
         return Open(opaque);
     }
 
-    /// <summary>The server's WebSocket over a connection whose upgrade is answered.</summary>
-    public static (WebSocket Socket, SharedWriteStream Stream) Open(Stream opaque)
+    /// <summary>The server's WebSocket over the stream of an upgraded request. Engine.IO has its own heartbeat: no WebSocket pings.</summary>
+    public static WebSocketConnection Open(Stream opaque)
     {
-        var stream = new SharedWriteStream(opaque);
-
-        // Engine.IO has its own heartbeat; no WebSocket-level pings.
-        var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        return (socket, stream);
+        // Zero-byte reads: an idle connection holds no read buffer.
+        var input = PipeReader.Create(opaque, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
+        return new WebSocketConnection(input, new SharedWriteStream(opaque), ownsInput: true);
     }
+
+    /// <summary>The server's WebSocket over a connection served below the HTTP layer, read from its transport's pipe.</summary>
+    public static WebSocketConnection Open(PipeReader input, Stream output) =>
+        new(input, new SharedWriteStream(output), ownsInput: false);
 
     /// <summary>The whole 101 answer to an HTTP/1.1 upgrade with <paramref name="key"/>, for a connection served below the HTTP layer.</summary>
     public static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
