@@ -72,7 +72,7 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        var isWebSocket = context.WebSockets.IsWebSocketRequest;
+        var isWebSocket = WebSocketAcceptor.IsWebSocketRequest(context);
         var sid = query["sid"].ToString();
         if (sid.Length == 0)
         {
@@ -132,7 +132,8 @@ public sealed partial class EngineIoServer
 
     private async Task HandshakeAsync(HttpContext context, string transport, bool isWebSocket)
     {
-        if (!HttpMethods.IsGet(context.Request.Method))
+        // A WebSocket over HTTP/2 (RFC 8441) opens with an extended CONNECT, the HTTP/2 form of a GET with Upgrade.
+        if (!HttpMethods.IsGet(context.Request.Method) && !(isWebSocket && HttpMethods.IsConnect(context.Request.Method)))
         {
             await RejectAsync(context, EngineIoError.BadHandshakeMethod, context.Request.Method).ConfigureAwait(false);
             return;

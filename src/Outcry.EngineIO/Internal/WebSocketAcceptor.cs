@@ -14,6 +14,14 @@ internal static class WebSocketAcceptor
 {
     private const string Rfc6455Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+    /// <summary>
+    /// An HTTP/1.1 upgrade to WebSocket, or an HTTP/2 extended CONNECT for one (which the framework's
+    /// <c>IsWebSocketRequest</c> sees only with its WebSockets middleware, which Outcry does not need).
+    /// </summary>
+    public static bool IsWebSocketRequest(HttpContext context) =>
+        context.WebSockets.IsWebSocketRequest
+        || context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: "websocket" };
+
     public static async Task<WebSocketConnection> AcceptAsync(HttpContext context)
     {
         Stream opaque;

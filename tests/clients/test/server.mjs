@@ -43,8 +43,9 @@ const APPS = {
   auction: 'samples/Auction',
 };
 
+// "{port}" in an argument is the server's port (for Kestrel endpoints configured beside it).
 function serverCommand(port, { app = 'conformance', args = [] } = {}) {
-  const urlArgs = ['--urls', `http://127.0.0.1:${port}`, ...args];
+  const urlArgs = ['--urls', `http://127.0.0.1:${port}`, ...args.map((a) => a.replaceAll('{port}', String(port)))];
   if (process.env.OUTCRY_REFERENCE === '1' && app === 'conformance') {
     return { cmd: process.execPath, args: [resolve(clientsDir, 'reference-server.mjs'), ...urlArgs] };
   }
