@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text;
+using Outcry.EngineIO.Internal;
 
 namespace Outcry.EngineIO;
 
@@ -49,7 +49,7 @@ public sealed class EnginePacket : ISheddable
     /// The packet as one unmasked WebSocket frame (RFC 6455 §5.2), built the first time a WebSocket connection
     /// sends it: a broadcast is framed once, however many connections it reaches.
     /// </summary>
-    internal ReadOnlyMemory<byte> WebSocketFrame => _frame ??= Frame(Data.Span, IsBinary);
+    internal ReadOnlyMemory<byte> WebSocketFrame => _frame ??= WebSocketConnection.ServerFrame(IsBinary ? WebSocketConnection.Binary : WebSocketConnection.Text, Data.Span);
 
     /// <summary>A message packet ('4') around UTF-8 text.</summary>
     public static EnginePacket Message(ReadOnlySpan<byte> utf8)
@@ -85,30 +85,6 @@ public sealed class EnginePacket : ISheddable
     public EnginePacket WithShedding(string? supersedeKey, bool droppable) => new(Data, IsBinary, supersedeKey, droppable);
 
     internal static EnginePacket FromEncoded(byte[] encoded) => new(encoded, false);
-
-    private static byte[] Frame(ReadOnlySpan<byte> payload, bool isBinary)
-    {
-        var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
-        var frame = new byte[headerLength + payload.Length];
-        frame[0] = (byte)(0x80 | (isBinary ? 0x2 : 0x1)); // FIN, then opcode: text or binary
-        if (headerLength == 2)
-        {
-            frame[1] = (byte)payload.Length;
-        }
-        else if (headerLength == 4)
-        {
-            frame[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
-        }
-        else
-        {
-            frame[1] = 127;
-            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
-        }
-
-        payload.CopyTo(frame.AsSpan(headerLength));
-        return frame;
-    }
 
     public override string ToString() => IsBinary ? $"<binary {Data.Length} bytes>" : Encoding.UTF8.GetString(Data.Span);
 }

@@ -164,29 +164,12 @@ public sealed partial class EngineSocket
         catch (MessageTooBigException)
         {
             _server.LogPayloadTooLarge(Id, max);
-            await TryCloseOutputAsync(webSocket, WebSocketCloseStatus.MessageTooBig, "Max payload size exceeded").ConfigureAwait(false);
+            await webSocket.TryCloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Max payload size exceeded").ConfigureAwait(false);
             return "transport error";
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
             return IsOpen ? "transport error" : "transport close";
-        }
-    }
-
-    internal static async Task TryCloseOutputAsync(WebSocketConnection webSocket, WebSocketCloseStatus status, string? description)
-    {
-        if (webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(CloseHandshakeGrace);
-            await webSocket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
-        {
         }
     }
 }

@@ -237,7 +237,7 @@ internal sealed class WebSocketWriter
     // Over WebSocket the reference server closes with a close frame, no "1" packet.
     private async Task CloseAsync()
     {
-        await EngineSocket.TryCloseOutputAsync(_webSocket, WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+        await _webSocket.TryCloseOutputAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
 
         // The client's close frame ends the read; a client that never sends it is given the grace period.
         _ = CancelReadAfterGraceAsync();

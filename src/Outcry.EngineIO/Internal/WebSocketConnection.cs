@@ -23,8 +23,8 @@ internal sealed class WebSocketConnection(PipeReader input, SharedWriteStream ou
     private const byte Reserved = 0x70;
     private const byte OpcodeMask = 0x0F;
     private const byte Continuation = 0x0;
-    private const byte Text = 0x1;
-    private const byte Binary = 0x2;
+    internal const byte Text = 0x1;
+    internal const byte Binary = 0x2;
     private const byte Close = 0x8;
     private const byte Ping = 0x9;
     private const byte Pong = 0xA;
@@ -201,12 +201,56 @@ internal sealed class WebSocketConnection(PipeReader input, SharedWriteStream ou
         }
 
         var reason = Encoding.UTF8.GetBytes(description ?? "");
-        var frame = new byte[4 + Math.Min(reason.Length, MaxControlPayload - 2)];
-        frame[0] = Fin | Close;
-        frame[1] = (byte)(frame.Length - 2);
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)status);
-        reason.AsSpan(0, frame.Length - 4).CopyTo(frame.AsSpan(4));
-        await output.WriteAsync(frame, cancel).ConfigureAwait(false);
+        var payload = new byte[2 + Math.Min(reason.Length, MaxControlPayload - 2)];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+        reason.AsSpan(0, payload.Length - 2).CopyTo(payload.AsSpan(2));
+        await output.WriteAsync(ServerFrame(Close, payload), cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="CloseOutputAsync"/> unless a close frame went out already or the connection is gone, within the close
+    /// handshake's grace; a connection failing meanwhile is let be (it is ending anyway).
+    /// </summary>
+    public async Task TryCloseOutputAsync(WebSocketCloseStatus status, string? description)
+    {
+        if (State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(EngineSocket.CloseHandshakeGrace);
+            await CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>One whole unmasked frame, as a server sends it (RFC 6455 §5.2), around <paramref name="payload"/>.</summary>
+    internal static byte[] ServerFrame(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[headerLength + payload.Length];
+        frame[0] = (byte)(Fin | opcode);
+        if (headerLength == 2)
+        {
+            frame[1] = (byte)payload.Length;
+        }
+        else if (headerLength == 4)
+        {
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+        }
+        else
+        {
+            frame[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
+        }
+
+        payload.CopyTo(frame.AsSpan(headerLength));
+        return frame;
     }
 
     /// <summary>Drops the connection's streams: a pending read ends, and nothing more is written.</summary>
@@ -265,11 +309,7 @@ internal sealed class WebSocketConnection(PipeReader input, SharedWriteStream ou
         switch (opcode)
         {
             case Ping:
-                var pong = new byte[2 + payload.Length];
-                pong[0] = Fin | Pong;
-                pong[1] = (byte)payload.Length;
-                payload.CopyTo(pong, 2);
-                await output.WriteAsync(pong).ConfigureAwait(false);
+                await output.WriteAsync(ServerFrame(Pong, payload)).ConfigureAwait(false);
                 return true;
             case Pong:
                 return true;
@@ -310,15 +350,7 @@ internal sealed class WebSocketConnection(PipeReader input, SharedWriteStream ou
     // A violation ends the connection: the close frame says why, and the read fails.
     private async Task FailAsync(WebSocketCloseStatus status, string reason)
     {
-        try
-        {
-            using var timeout = new CancellationTokenSource(EngineSocket.CloseHandshakeGrace);
-            await CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-
+        await TryCloseOutputAsync(status, reason).ConfigureAwait(false);
         throw new WebSocketException(WebSocketError.Faulted, "WebSocket protocol violation: " + reason);
     }
 

@@ -103,31 +103,24 @@ describe('WebSockets over HTTP/2 (extended CONNECT)', () => {
     }
   });
 
-  it('answers the client\'s close frame with its own and ends the stream', async () => {
-    const ws = await openWebSocket();
-    try {
-      await ws.next(); // open
-      ws.send(frame(8, Buffer.from([0x03, 0xe8])));
-      const close = await ws.next();
-      assert.equal(close.opcode, 8);
-      assert.equal(close.payload.readUInt16BE(0), 1000);
-      await ws.closed();
-    } finally {
-      ws.dispose();
-    }
-  });
-
-  it('closes with 1002 on an unmasked frame', async () => {
-    const ws = await openWebSocket();
-    try {
-      await ws.next(); // open
-      ws.send(Buffer.from([0x81, 0x02, 0x34, 0x30]));
-      const close = await ws.next();
-      assert.equal(close.opcode, 8);
-      assert.equal(close.payload.readUInt16BE(0), 1002);
-      await ws.closed();
-    } finally {
-      ws.dispose();
-    }
-  });
+  // What the client sends, and the close code the server answers with before it ends the stream.
+  const CLOSES = [
+    ["the client's close frame", frame(8, Buffer.from([0x03, 0xe8])), 1000],
+    ['an unmasked frame', Buffer.from([0x81, 0x02, 0x34, 0x30]), 1002],
+  ];
+  for (const [what, bytes, code] of CLOSES) {
+    it(`answers ${what} with a close frame of code ${code} and ends the stream`, async () => {
+      const ws = await openWebSocket();
+      try {
+        await ws.next(); // open
+        ws.send(bytes);
+        const close = await ws.next();
+        assert.equal(close.opcode, 8);
+        assert.equal(close.payload.readUInt16BE(0), code);
+        await ws.closed();
+      } finally {
+        ws.dispose();
+      }
+    });
+  }
 });
