@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Outcry.EngineIO.Internal;
@@ -25,6 +26,10 @@ public sealed class DirectEngineIo
 {
     private readonly Lock _addLock = new();
     private volatile Endpoint[] _endpoints = [];
+
+    // WebSockets served on bare sockets (TryServe), which Kestrel does not wait for when it stops.
+    private int _bareSockets;
+    private TaskCompletionSource? _drained;
 
     /// <summary>Whether WebSocket upgrades are served here. On by default.</summary>
     public bool WebSockets { get; set; } = true;
@@ -120,6 +125,123 @@ public sealed class DirectEngineIo
         }
     }
 
+    /// <summary>
+    /// Serves a plain TCP connection, accepted by <see cref="DirectTransport"/>, whose first bytes (<paramref name="peeked"/>,
+    /// still unread on the socket) are a whole WebSocket upgrade served here: the WebSocket runs on the bare socket, with
+    /// no transport of Kestrel's. Null, with nothing read, for anything else; Kestrel then takes the connection.
+    /// </summary>
+    internal Task? TryServe(Socket socket, ReadOnlySpan<byte> peeked)
+    {
+        if (!WebSockets || !WriteToSocket || _endpoints.Length == 0)
+        {
+            return null;
+        }
+
+        var remote = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        if (Classify(peeked, _endpoints, remote, secure: false) is not (_, { Head.IsWebSocket: true } admitted))
+        {
+            return null;
+        }
+
+        // Only what the connection needs for its life is kept: not the request's head.
+        var open = OpenAsync(socket, admitted.Head.Length, WebSocketAcceptor.SwitchingProtocols(admitted.Head.WebSocketKey));
+        Interlocked.Increment(ref _bareSockets);
+        return ServeAsync(open, socket, admitted.Server, admitted.Handshake, admitted.Session);
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until the WebSockets served on bare sockets have ended: a stopping host
+    /// closes their sessions (<see cref="EngineIoServer.CloseAll"/>), and their close frames must leave before the
+    /// process does. Kestrel waits so for its own connections.
+    /// </summary>
+    internal async Task DrainAsync(TimeSpan limit)
+    {
+        Interlocked.CompareExchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+        if (Volatile.Read(ref _bareSockets) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _drained!.Task.WaitAsync(limit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Left to the process's exit.
+        }
+    }
+
+    private async Task ServeAsync(Task<SocketReader?> open, Socket socket, EngineIoServer server, EngineHandshake? handshake, EngineSocket? session)
+    {
+        SocketReader? input = null;
+        try
+        {
+            input = await open.ConfigureAwait(false);
+            if (input is not null)
+            {
+                await server.ServeDirectAsync(handshake, session, input, new DuplexPipeStream(null, socket), socket.Dispose).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The client went away; the session has seen it.
+        }
+        finally
+        {
+            input?.Complete();
+            Close(socket);
+            if (Interlocked.Decrement(ref _bareSockets) == 0)
+            {
+                Volatile.Read(ref _drained)?.TrySetResult();
+            }
+        }
+    }
+
+    // Takes the head, which was only peeked at, and answers 101; null when the client went away meanwhile. What follows
+    // the head is the WebSocket's, left in the reader.
+    private static async Task<SocketReader?> OpenAsync(Socket socket, int headLength, byte[] answer)
+    {
+        socket.Blocking = false;
+        var input = new SocketReader(socket);
+        try
+        {
+            var read = await input.ReadAsync().ConfigureAwait(false);
+            while (read.Buffer.Length < headLength && !read.IsCompleted)
+            {
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                read = await input.ReadAsync().ConfigureAwait(false);
+            }
+
+            if (read.Buffer.Length >= headLength)
+            {
+                input.AdvanceTo(read.Buffer.GetPosition(headLength));
+                await new DuplexPipeStream(null, socket).WriteAsync(answer).ConfigureAwait(false);
+                return input;
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+
+        input.Complete();
+        return null;
+    }
+
+    // As Kestrel ends a connection: what was sent still leaves, then the socket goes.
+    private static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        socket.Dispose();
+    }
+
     private enum Next { Serve, Kestrel, Close }
 
     // Reads the next request's head without consuming it; consumes it only when it is a request served here.
@@ -152,7 +274,9 @@ public sealed class DirectEngineIo
                     return (Next.Close, null);
                 }
 
-                var (verdict, admitted) = Classify(RequestHead.Contiguous(buffer, ref scratch), endpoints, connection);
+                var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+                var secure = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+                var (verdict, admitted) = Classify(RequestHead.Contiguous(buffer, ref scratch), endpoints, remote, secure);
                 if (verdict == RequestHead.Verdict.NeedMore && !result.IsCompleted && !result.IsCanceled)
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
@@ -173,7 +297,7 @@ public sealed class DirectEngineIo
         }
     }
 
-    private (RequestHead.Verdict, Admitted?) Classify(ReadOnlySpan<byte> data, Endpoint[] endpoints, ConnectionContext connection)
+    private (RequestHead.Verdict, Admitted?) Classify(ReadOnlySpan<byte> data, Endpoint[] endpoints, IPAddress? remote, bool secure)
     {
         var verdict = RequestHead.Verdict.NotOurs;
         foreach (var endpoint in endpoints)
@@ -186,8 +310,6 @@ public sealed class DirectEngineIo
                         break;
                     }
 
-                    var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-                    var secure = connection.Features.Get<ITlsHandshakeFeature>() is not null;
                     if (endpoint.Server.CanServeDirect(request, remote, secure, out var handshake, out var session, out var cors))
                     {
                         return (RequestHead.Verdict.Ours, new Admitted(endpoint.Server, request, handshake, session, cors));

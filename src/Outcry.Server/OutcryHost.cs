@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Outcry.Core;
 using Outcry.Core.Queues;
@@ -226,7 +227,9 @@ public static partial class OutcryHost
     /// endpoint Kestrel listens on: less memory per connection and cheaper requests (<see cref="DirectEngineIo"/>).
     /// Other requests are untouched. Connections over TLS reach it encrypted and so take the HTTP path. Configured by
     /// <c>Outcry:DirectWebSockets</c> (WebSocket connections), <c>Outcry:DirectPolling</c> (long-polling requests) and
-    /// <c>Outcry:WriteToSocket</c> (<see cref="DirectEngineIo.WriteToSocket"/>), all on unless set to false.
+    /// <c>Outcry:WriteToSocket</c> (<see cref="DirectEngineIo.WriteToSocket"/>), all on unless set to false; with all
+    /// three on, <c>Outcry:DirectTransport</c> (on unless false) runs those WebSockets on their bare sockets, without
+    /// Kestrel's transport (<see cref="DirectTransport"/>).
     /// </summary>
     public static IWebHostBuilder UseDirectEngineIo(this IWebHostBuilder host, IConfiguration configuration)
     {
@@ -241,7 +244,16 @@ public static partial class OutcryHost
             return host;
         }
 
-        host.ConfigureServices(services => services.AddSingleton(direct));
+        // Last registered, so Kestrel binds its TCP endpoints with it rather than with the socket transport.
+        var transport = direct.WebSockets && direct.WriteToSocket && configuration.GetValue("Outcry:DirectTransport", true);
+        host.ConfigureServices(services =>
+        {
+            services.AddSingleton(direct);
+            if (transport)
+            {
+                services.AddSingleton<IConnectionListenerFactory, DirectTransport>();
+            }
+        });
         host.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection => direct.OnConnectionAsync(connection, next))));
         return host;
     }

@@ -14,10 +14,11 @@ namespace Outcry.EngineIO.Internal;
 /// calling thread, and only what the kernel would not take at once waits for an asynchronous send. That saves a pipe,
 /// the transport's send loop and its buffers on every frame a flush thread writes (measured: about a third of the
 /// user-space time per send). Only for a plain socket whose bytes nothing transforms (no TLS), and only when every
-/// write goes this way: a write to the pipe could be overtaken.
+/// write goes this way: a write to the pipe could be overtaken. A WebSocket served on its bare socket
+/// (<see cref="DirectTransport"/>) has no pipe at all: only the socket is given.
 /// </para>
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) : Stream
+internal sealed class DuplexPipeStream(IDuplexPipe? pipe, Socket? socket = null) : Stream
 {
     // Non-blocking for synchronous calls, so that a send takes what the kernel takes now and never waits. Kestrel's
     // own operations on the socket are asynchronous and unaffected.
@@ -54,7 +55,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
     }
 
     private async ValueTask WriteToPipeAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
-        await pipe.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await pipe!.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
     {
@@ -78,7 +79,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, Socket? socket = null) 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
     public override Task FlushAsync(CancellationToken cancellationToken) =>
-        _socket is null ? pipe.Output.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
+        _socket is null ? pipe!.Output.FlushAsync(cancellationToken).AsTask() : Task.CompletedTask;
 
     public override void Flush() => FlushAsync().GetAwaiter().GetResult();
 

@@ -1,5 +1,7 @@
-// 11. WebSocket connections served below Kestrel's HTTP layer (Outcry:DirectWebSockets, on by default), and the same
-// connections through ASP.NET Core's request pipeline when it is off. Raw TCP here, so that the request can arrive in
+// 11. WebSocket connections served below Kestrel's HTTP layer (Outcry:DirectWebSockets, on by default): on their bare
+// sockets when the upgrade is the connection's first request and arrives whole (Outcry:DirectTransport, on by default),
+// else on Kestrel's transport, by its connection middleware; and the same connections through ASP.NET Core's request
+// pipeline when it is off. Raw TCP here, so that the request can arrive in
 // pieces, carry frames behind it, or follow another request on the same connection; the official client for the rest.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,20 +136,26 @@ describe('WebSockets served below the HTTP layer (the default)', () => {
   servesTheOfficialClient(server);
 });
 
-describe('WebSockets served below the HTTP layer, written through the transport\'s pipe (Outcry:WriteToSocket=false)', () => {
-  const server = useServer({ args: ['--Outcry:WriteToSocket=false'] });
+// The other ways of serving a WebSocket below the HTTP layer: a raw upgrade with a frame behind it, and the official client.
+for (const [how, flag] of [
+  ['written through the transport\'s pipe', 'WriteToSocket'],
+  ['on Kestrel\'s transport', 'DirectTransport'],
+]) {
+  describe(`WebSockets served below the HTTP layer, ${how} (Outcry:${flag}=false)`, () => {
+    const server = useServer({ args: [`--Outcry:${flag}=false`] });
 
-  it('answers a raw upgrade without the HTTP layer, and the frames behind it', async () => {
-    await withRaw(server.url, async (connection) => {
-      await connection.write(Buffer.concat([upgradeRequest(ENGINE), textFrame('4through the pipe')]));
-      const answer = await assertOpened(connection);
-      assert.doesNotMatch(answer.head, FROM_KESTREL);
-      assert.deepEqual(await connection.frame(), { opcode: 1, payload: '4through the pipe' });
+    it('answers a raw upgrade without the HTTP layer, and the frames behind it', async () => {
+      await withRaw(server.url, async (connection) => {
+        await connection.write(Buffer.concat([upgradeRequest(ENGINE), textFrame(`4${how}`)]));
+        const answer = await assertOpened(connection);
+        assert.doesNotMatch(answer.head, FROM_KESTREL);
+        assert.deepEqual(await connection.frame(), { opcode: 1, payload: `4${how}` });
+      });
     });
-  });
 
-  servesTheOfficialClient(server);
-});
+    servesTheOfficialClient(server);
+  });
+}
 
 describe('WebSockets through the HTTP layer (Outcry:DirectWebSockets=false)', () => {
   const server = useServer({ args: ['--Outcry:DirectWebSockets=false'] });
