@@ -187,6 +187,11 @@ public sealed class DirectEngineIo
         {
             // The client went away; the session has seen it.
         }
+        catch (Exception e)
+        {
+            // Nothing above awaits this connection (Kestrel would log what its connections throw): say it here.
+            server.LogBareSocketFailed(e);
+        }
         finally
         {
             input?.Complete();

@@ -358,4 +358,7 @@ public sealed partial class EngineIoServer
 
     [LoggerMessage(10, LogLevel.Error, "Engine.IO session {Sid}: writing to the WebSocket failed unexpectedly, closing")]
     internal partial void LogWriteFailed(string sid, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Error, "A WebSocket served on its bare socket failed")]
+    internal partial void LogBareSocketFailed(Exception exception);
 }

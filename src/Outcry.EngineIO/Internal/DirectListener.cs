@@ -23,6 +23,7 @@ internal sealed partial class DirectListener : IConnectionListener
     private readonly SocketConnectionContextFactory _kestrel;
     private readonly bool _noDelay;
     private readonly ILogger _logger;
+    private readonly Action<Socket> _sort;
     private readonly Channel<ConnectionContext> _handed = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
 
     private DirectListener(Socket listen, DirectEngineIo direct, SocketTransportOptions options, ILogger logger)
@@ -32,6 +33,7 @@ internal sealed partial class DirectListener : IConnectionListener
         _noDelay = options.NoDelay;
         _logger = logger;
         _kestrel = new SocketConnectionContextFactory(FactoryOptions(options), logger);
+        _sort = socket => _ = SortAsync(socket);
         EndPoint = listen.LocalEndPoint!;
         _ = AcceptLoopAsync();
     }
@@ -138,7 +140,10 @@ internal sealed partial class DirectListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            _ = SortAsync(socket);
+            // Off the accept loop, as Kestrel dispatches its connections: a connection whose bytes are already there is
+            // served synchronously up to its first wait, and the backlog must keep draining meanwhile (a full backlog
+            // drops SYNs, which clients resend only after a second).
+            ThreadPool.UnsafeQueueUserWorkItem(_sort, socket, preferLocal: false);
         }
 
         _handed.Writer.TryComplete();
@@ -161,6 +166,12 @@ internal sealed partial class DirectListener : IConnectionListener
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // Silent for too long, or reset: Kestrel's HTTP layer meets the same and deals with it as it always does.
+        }
+        catch (Exception e)
+        {
+            LogSortFailed(_logger, e);
+            socket.Dispose();
+            return;
         }
 
         if (served is null)
@@ -204,6 +215,9 @@ internal sealed partial class DirectListener : IConnectionListener
             _ = connection.DisposeAsync().AsTask();
         }
     }
+
+    [LoggerMessage(2, LogLevel.Error, "Sorting a new connection failed; it was closed")]
+    private static partial void LogSortFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1, LogLevel.Warning, "Accepting a connection failed ({Error}); retrying in 100 ms")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);
