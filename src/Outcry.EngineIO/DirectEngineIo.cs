@@ -150,9 +150,10 @@ public sealed class DirectEngineIo
     }
 
     /// <summary>
-    /// Waits, at most <paramref name="limit"/>, until the WebSockets served on bare sockets have ended: a stopping host
-    /// closes their sessions (<see cref="EngineIoServer.CloseAll"/>), and their close frames must leave before the
-    /// process does. Kestrel waits so for its own connections.
+    /// The server is stopping: closes the sessions of the WebSockets served on bare sockets (as Kestrel asks its own
+    /// connections to close; a host may have closed them already, <see cref="EngineIoServer.CloseAll"/>), and waits, at
+    /// most <paramref name="limit"/>, until those connections have ended, so that their close frames leave before the
+    /// process does.
     /// </summary>
     internal async Task DrainAsync(TimeSpan limit)
     {
@@ -160,6 +161,11 @@ public sealed class DirectEngineIo
         if (Volatile.Read(ref _bareSockets) == 0)
         {
             return;
+        }
+
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Server.CloseAll();
         }
 
         try

@@ -24,6 +24,7 @@ internal sealed partial class DirectListener : IConnectionListener
     private readonly bool _noDelay;
     private readonly ILogger _logger;
     private readonly Action<Socket> _sort;
+    private Task? _draining;
     private readonly Channel<ConnectionContext> _handed = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
 
     private DirectListener(Socket listen, DirectEngineIo direct, SocketTransportOptions options, ILogger logger)
@@ -92,12 +93,16 @@ internal sealed partial class DirectListener : IConnectionListener
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         _listen.Dispose();
+
+        // Kestrel now closes its connections; the bare WebSockets close alongside, and DisposeAsync waits for them.
+        _draining ??= _direct.DrainAsync(DrainLimit);
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         _listen.Dispose();
+        _draining ??= _direct.DrainAsync(DrainLimit);
         _handed.Writer.TryComplete();
         while (_handed.Reader.TryRead(out var connection))
         {
@@ -105,7 +110,7 @@ internal sealed partial class DirectListener : IConnectionListener
         }
 
         _kestrel.Dispose();
-        await _direct.DrainAsync(DrainLimit).ConfigureAwait(false);
+        await _draining.ConfigureAwait(false);
     }
 
     private async Task AcceptLoopAsync()

@@ -6,9 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { useServer } from './server.mjs';
+import { startServer, useServer } from './server.mjs';
 import { clientFactory, connected, echo, eventually, TRANSPORTS } from './util.mjs';
 import { withRaw } from './rawhttp.mjs';
+import { RawSocket } from './raw.mjs';
 
 const KEY = randomBytes(16).toString('base64');
 const ACCEPT = createHash('sha1').update(KEY + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
@@ -170,4 +171,19 @@ describe('WebSockets through the HTTP layer (Outcry:DirectWebSockets=false)', ()
   });
 
   servesTheOfficialClient(server);
+});
+
+describe('a server stopping', () => {
+  // The conformance server closes no session itself on stopping: the transport does, and waits for the close frames.
+  it('closes its bare WebSockets with a close frame before it exits', async () => {
+    const server = await startServer();
+    try {
+      const socket = new RawSocket(`${server.url.replace(/^http/, 'ws')}${ENGINE}`);
+      assert.match(await socket.next(), /^0\{"sid"/);
+      await server.stop();
+      assert.equal((await socket.closed).code, 1000, 'a close frame, not a dropped connection (1006)');
+    } finally {
+      await server.stop();
+    }
+  });
 });
