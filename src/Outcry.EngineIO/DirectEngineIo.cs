@@ -45,6 +45,12 @@ public sealed class DirectEngineIo
     public bool WriteToSocket { get; set; } = true;
 
     /// <summary>
+    /// Whether <see cref="DirectTransport"/> can serve WebSockets here on their bare sockets: they need
+    /// <see cref="WebSockets"/>, and <see cref="WriteToSocket"/> since a bare socket has no pipe to write through.
+    /// </summary>
+    public bool ServesBareSockets => WebSockets && WriteToSocket;
+
+    /// <summary>
     /// How long a request's head (and a polling POST's body) may take to arrive; then Kestrel takes the connection
     /// over (a body too slow ends it).
     /// </summary>
@@ -128,25 +134,29 @@ public sealed class DirectEngineIo
     /// <summary>
     /// Serves a plain TCP connection, accepted by <see cref="DirectTransport"/>, whose first bytes (<paramref name="peeked"/>,
     /// still unread on the socket) are a whole WebSocket upgrade served here: the WebSocket runs on the bare socket, with
-    /// no transport of Kestrel's. Null, with nothing read, for anything else; Kestrel then takes the connection.
+    /// no transport of Kestrel's. False, with nothing read, for anything else; Kestrel then takes the connection.
     /// </summary>
-    internal Task? TryServe(Socket socket, ReadOnlySpan<byte> peeked)
+    internal bool TryServe(Socket socket, ReadOnlySpan<byte> peeked)
     {
-        if (!WebSockets || !WriteToSocket || _endpoints.Length == 0)
+        var endpoints = _endpoints;
+        if (!ServesBareSockets || endpoints.Length == 0)
         {
-            return null;
+            return false;
         }
 
         var remote = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        if (Classify(peeked, _endpoints, remote, secure: false) is not (_, { Head.IsWebSocket: true } admitted))
+        if (Classify(peeked, endpoints, remote, secure: false) is not (_, { Head.IsWebSocket: true } admitted))
         {
-            return null;
+            return false;
         }
 
-        // Only what the connection needs for its life is kept: not the request's head.
-        var open = OpenAsync(socket, admitted.Head.Length, WebSocketAcceptor.SwitchingProtocols(admitted.Head.WebSocketKey));
+        // Only what the connection needs for its life is kept: not the request's head. The stream makes the socket
+        // non-blocking, as the reader needs it.
+        var output = new DuplexPipeStream(null, socket);
+        var open = OpenAsync(socket, output, admitted.Head.Length, WebSocketAcceptor.SwitchingProtocols(admitted.Head.WebSocketKey));
         Interlocked.Increment(ref _bareSockets);
-        return ServeAsync(open, socket, admitted.Server, admitted.Handshake, admitted.Session);
+        _ = ServeAsync(open, socket, output, admitted.Server, admitted.Handshake, admitted.Session);
+        return true;
     }
 
     /// <summary>
@@ -178,7 +188,7 @@ public sealed class DirectEngineIo
         }
     }
 
-    private async Task ServeAsync(Task<SocketReader?> open, Socket socket, EngineIoServer server, EngineHandshake? handshake, EngineSocket? session)
+    private async Task ServeAsync(Task<SocketReader?> open, Socket socket, DuplexPipeStream output, EngineIoServer server, EngineHandshake? handshake, EngineSocket? session)
     {
         SocketReader? input = null;
         try
@@ -186,7 +196,7 @@ public sealed class DirectEngineIo
             input = await open.ConfigureAwait(false);
             if (input is not null)
             {
-                await server.ServeDirectAsync(handshake, session, input, new DuplexPipeStream(null, socket), socket.Dispose).ConfigureAwait(false);
+                await server.ServeDirectAsync(handshake, session, input, output, socket.Dispose).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -211,9 +221,8 @@ public sealed class DirectEngineIo
 
     // Takes the head, which was only peeked at, and answers 101; null when the client went away meanwhile. What follows
     // the head is the WebSocket's, left in the reader.
-    private static async Task<SocketReader?> OpenAsync(Socket socket, int headLength, byte[] answer)
+    private static async Task<SocketReader?> OpenAsync(Socket socket, DuplexPipeStream output, int headLength, byte[] answer)
     {
-        socket.Blocking = false;
         var input = new SocketReader(socket);
         try
         {
@@ -227,7 +236,7 @@ public sealed class DirectEngineIo
             if (read.Buffer.Length >= headLength)
             {
                 input.AdvanceTo(read.Buffer.GetPosition(headLength));
-                await new DuplexPipeStream(null, socket).WriteAsync(answer).ConfigureAwait(false);
+                await output.WriteAsync(answer).ConfigureAwait(false);
                 return input;
             }
         }

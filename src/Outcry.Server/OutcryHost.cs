@@ -245,7 +245,7 @@ public static partial class OutcryHost
         }
 
         // Last registered, so Kestrel binds its TCP endpoints with it rather than with the socket transport.
-        var transport = direct.WebSockets && direct.WriteToSocket && configuration.GetValue("Outcry:DirectTransport", true);
+        var transport = direct.ServesBareSockets && configuration.GetValue("Outcry:DirectTransport", true);
         host.ConfigureServices(services =>
         {
             services.AddSingleton(direct);

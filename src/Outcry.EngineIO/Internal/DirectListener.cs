@@ -24,8 +24,8 @@ internal sealed partial class DirectListener : IConnectionListener
     private readonly bool _noDelay;
     private readonly ILogger _logger;
     private readonly Action<Socket> _sort;
-    private Task? _draining;
     private readonly Channel<ConnectionContext> _handed = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _draining;
 
     private DirectListener(Socket listen, DirectEngineIo direct, SocketTransportOptions options, ILogger logger)
     {
@@ -101,8 +101,7 @@ internal sealed partial class DirectListener : IConnectionListener
 
     public async ValueTask DisposeAsync()
     {
-        _listen.Dispose();
-        _draining ??= _direct.DrainAsync(DrainLimit);
+        await UnbindAsync().ConfigureAwait(false);
         _handed.Writer.TryComplete();
         while (_handed.Reader.TryRead(out var connection))
         {
@@ -110,7 +109,7 @@ internal sealed partial class DirectListener : IConnectionListener
         }
 
         _kestrel.Dispose();
-        await _draining.ConfigureAwait(false);
+        await _draining!.ConfigureAwait(false);
     }
 
     private async Task AcceptLoopAsync()
@@ -140,10 +139,7 @@ internal sealed partial class DirectListener : IConnectionListener
                 continue;
             }
 
-            if (socket.LocalEndPoint is IPEndPoint)
-            {
-                socket.NoDelay = _noDelay;
-            }
+            socket.NoDelay = _noDelay;
 
             // Off the accept loop, as Kestrel dispatches its connections: a connection whose bytes are already there is
             // served synchronously up to its first wait, and the backlog must keep draining meanwhile (a full backlog
@@ -157,7 +153,7 @@ internal sealed partial class DirectListener : IConnectionListener
     // Waits for the connection's first bytes and peeks at them: a WebSocket served directly, or Kestrel's.
     private async Task SortAsync(Socket socket)
     {
-        Task? served = null;
+        var served = false;
         try
         {
             using (var timeout = new CancellationTokenSource(_direct.HeadersTimeout))
@@ -179,13 +175,13 @@ internal sealed partial class DirectListener : IConnectionListener
             return;
         }
 
-        if (served is null)
+        if (!served)
         {
             Hand(socket);
         }
     }
 
-    private Task? Peek(Socket socket)
+    private bool Peek(Socket socket)
     {
         var peeked = ArrayPool<byte>.Shared.Rent(RequestHead.MaxHeaderBytes);
         try

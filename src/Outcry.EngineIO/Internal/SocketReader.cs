@@ -95,13 +95,7 @@ internal sealed class SocketReader : PipeReader, IValueTaskSource<ReadResult>
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_completed, this);
-            if (_cancelNext || (_end > _start && !_examinedAll) || _ended)
-            {
-                return TryReadNow(out result);
-            }
-
-            result = default;
-            return false;
+            return TryReadNow(out result);
         }
     }
 
