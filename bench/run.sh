@@ -160,7 +160,7 @@ done
   echo "Linux $(uname -r), .NET $(dotnet --version), Node $(node --version). The generator shares the cores with the server,"
   echo "so *server µs/delivery* (the server's own CPU time from \`/proc/<pid>/stat\` divided by deliveries) is the fair"
   echo "efficiency figure. Latency is measured from each message's *intended* send time; every delivery is checked by"
-  echo "sequence number. Fanout figures are medians of 3 runs after a warm-up. Ratios are Outcry ÷ peer: above 1× is"
+  echo "sequence number. Fanout figures are medians of 3 runs after a warm-up; the rooms and broadcast scenarios publish for 10 s at their rate before they measure. Ratios are Outcry ÷ peer: above 1× is"
   echo "better for rates, below 1× is better for latency, CPU and memory. In the rooms and broadcast tables, *C floor* is"
   echo "\`bench/floor/floor.c\`: the same deliveries made by two C processes with nothing but \`send\`, \`recv\` and \`epoll\`,"
   echo "the best any server could do on this machine."

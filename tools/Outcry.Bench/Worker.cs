@@ -115,8 +115,7 @@ internal sealed class Worker : IEventSink
                 }
                 else
                 {
-                    client = await WsClient.OpenAsync(server, source, _wire, room, RoomName(room), timeout.Token).ConfigureAwait(false);
-                    _ = client.RunAsync(this, CancellationToken.None);
+                    client = await WsClient.OpenAsync(server, source, _wire, this, room, RoomName(room), timeout.Token).ConfigureAwait(false);
                     await client.Connected.WaitAsync(timeout.Token).ConfigureAwait(false);
                 }
 

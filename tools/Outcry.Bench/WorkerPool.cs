@@ -101,9 +101,8 @@ internal sealed class WorkerPool : IAsyncDisposable
             RedirectStandardError = false,
         };
 
-        // A worker's receive continuations are short and never block: run them on the socket engine's thread instead
-        // of handing each one to the thread pool. That handoff, a context switch per frame received, was the
-        // largest cost of a worker, and the worker shares the two cores with the server it measures.
+        // The long-polling clients' receive continuations are short and never block: run them on the socket engine's
+        // thread instead of handing each one to the thread pool (the WebSocket clients have their own EpollLoop).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {

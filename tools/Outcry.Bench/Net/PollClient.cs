@@ -12,6 +12,7 @@ namespace Outcry.Bench.Net;
 internal sealed class PollClient : IDisposable
 {
     private const byte Separator = 0x1e; // between packets of one polling payload
+    private const int IpBindAddressNoPort = 24;
     private readonly Socket _socket;
     private readonly string _host;
     private readonly string _path;
@@ -33,7 +34,7 @@ internal sealed class PollClient : IDisposable
         var client = new PollClient(socket, server.ToString(), room);
         try
         {
-            WsClient.BindForMany(socket, source);
+            BindForMany(socket, source);
             await socket.ConnectAsync(server, cancel).ConfigureAwait(false);
             var open = await client.RequestAsync("GET", null, cancel).ConfigureAwait(false);
             client._sid = SidOf(open);
@@ -52,6 +53,16 @@ internal sealed class PollClient : IDisposable
             client.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Binds to <paramref name="source"/> with the port left to connect(): one source address has ~28k ports toward one
+    /// destination, so workers use 127.0.0.2, .3, …, and without IP_BIND_ADDRESS_NO_PORT binding is O(n) in the kernel.
+    /// </summary>
+    private static void BindForMany(Socket socket, IPAddress source)
+    {
+        socket.SetRawSocketOption((int)SocketOptionLevel.IP, IpBindAddressNoPort, BitConverter.GetBytes(1));
+        socket.Bind(new IPEndPoint(source, 0));
     }
 
     /// <summary>Keeps polling (and answering pings) until the server ends the session or the socket is closed.</summary>

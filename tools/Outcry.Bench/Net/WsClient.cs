@@ -12,28 +12,46 @@ internal interface IEventSink
 }
 
 /// <summary>
-/// A minimal WebSocket client on a raw socket: one buffer, no per-message allocation, whole frames parsed in place.
-/// Thousands live in one process, so it keeps only what the benchmark needs: the room, the next expected sequence
-/// number, and counts.
+/// A minimal WebSocket client on a raw non-blocking socket, served by the process's <see cref="EpollLoop"/>: one
+/// buffer, no per-message allocation, whole frames parsed in place. Thousands live in one process, so it keeps only
+/// what the benchmark needs: the room, the next expected sequence number, and counts. Everything but
+/// <see cref="Send"/> and <see cref="Dispose"/> runs on the loop's thread.
 /// </summary>
 internal sealed class WsClient : IDisposable
 {
-    private const int IpBindAddressNoPort = 24; // Linux: pick the port at connect(), not bind(), so binding is O(1)
     private static readonly byte[] UpgradeEnd = "\r\n\r\n"u8.ToArray();
 
-    private readonly Socket _socket;
+    private readonly EpollLoop _loop;
     private readonly Wire _wire;
+    private readonly IEventSink _sink;
+    private readonly byte[] _request;
+    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lock = new(); // between the loop closing the socket and another thread sending on it
+    private State _state;
     private byte[] _buffer = new byte[2048];
     private int _start;
     private int _end;
 
-    private WsClient(Socket socket, Wire wire, int room)
+    private WsClient(EpollLoop loop, int fd, Wire wire, IEventSink sink, int room, byte[] request)
     {
-        _socket = socket;
+        _loop = loop;
+        Fd = fd;
         _wire = wire;
+        _sink = sink;
         Room = room;
+        _request = request;
     }
+
+    private enum State
+    {
+        Connecting,
+        Upgrading,
+        Open,
+        Closed,
+    }
+
+    public int Fd { get; }
 
     public int Room { get; }
 
@@ -48,24 +66,36 @@ internal sealed class WsClient : IDisposable
     /// <summary>Completes when the server accepted the client at the protocol level.</summary>
     public Task Connected => _connected.Task;
 
-    /// <summary>Opens the TCP connection from <paramref name="source"/> and upgrades it to a WebSocket.</summary>
-    public static async Task<WsClient> OpenAsync(IPEndPoint server, IPAddress source, Wire wire, int room, string roomName, CancellationToken cancel)
+    /// <summary>
+    /// Connects from <paramref name="source"/>, upgrades to a WebSocket and says the wire's hello; the events that
+    /// follow go to <paramref name="sink"/>.
+    /// </summary>
+    public static async Task<WsClient> OpenAsync(IPEndPoint server, IPAddress source, Wire wire, IEventSink sink, int room, string roomName, CancellationToken cancel)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var client = new WsClient(socket, wire, room);
+        var request = Encoding.ASCII.GetBytes($"GET {wire.PathFor(roomName)} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var fd = Libc.TcpSocket(source);
+        var client = new WsClient(EpollLoop.Shared, fd, wire, sink, room, request);
         try
         {
-            BindForMany(socket, source);
-            await socket.ConnectAsync(server, cancel).ConfigureAwait(false);
-            var request = $"GET {wire.PathFor(roomName)} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, cancel).ConfigureAwait(false);
-            await client.ReadUpgradeAsync(cancel).ConfigureAwait(false);
-            if (wire.Hello.Length > 0)
+            if (Libc.StartConnect(fd, server))
             {
-                await socket.SendAsync(wire.Hello, SocketFlags.None, cancel).ConfigureAwait(false);
+                client.SendRequest();
             }
+            else
+            {
+                client._loop.Add(client, Libc.EPOLLOUT);
+            }
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
 
+        try
+        {
+            await client._open.Task.WaitAsync(cancel).ConfigureAwait(false);
             return client;
         }
         catch
@@ -75,98 +105,143 @@ internal sealed class WsClient : IDisposable
         }
     }
 
-    /// <summary>
-    /// Binds to <paramref name="source"/> with the port left to connect(): one source address has ~28k ports toward one
-    /// destination, so workers use 127.0.0.2, .3, …, and without IP_BIND_ADDRESS_NO_PORT binding is O(n) in the kernel.
-    /// </summary>
-    public static void BindForMany(Socket socket, IPAddress source)
+    /// <summary>Sends a whole frame; a failure shows later as the connection closing.</summary>
+    public void Send(ReadOnlySpan<byte> frame)
     {
-        socket.SetRawSocketOption((int)SocketOptionLevel.IP, IpBindAddressNoPort, BitConverter.GetBytes(1));
-        socket.Bind(new IPEndPoint(source, 0));
+        lock (_lock)
+        {
+            if (_state != State.Closed)
+            {
+                _ = Libc.Send(Fd, frame);
+            }
+        }
     }
 
-    /// <summary>Receives until the server closes the connection or <paramref name="cancel"/> fires.</summary>
-    public async Task RunAsync(IEventSink sink, CancellationToken cancel)
+    /// <summary>Ends the connection: the loop sees it end and closes the socket.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_state != State.Closed)
+            {
+                Libc.Shutdown(Fd);
+            }
+        }
+    }
+
+    /// <summary>The socket is ready: called by the loop.</summary>
+    public void OnReady(uint events)
     {
         try
         {
-            while (true)
+            if (_state == State.Connecting)
             {
-                if (!ReadFrames(sink))
+                var error = Libc.PendingError(Fd);
+                if (error != 0)
                 {
-                    return;
+                    throw new SocketException(error);
                 }
 
-                if (_end == _buffer.Length)
-                {
-                    Array.Resize(ref _buffer, _buffer.Length * 2);
-                }
-
-                var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                _end += read;
-            }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            _connected.TrySetException(new IOException("closed before the server accepted the client"));
-        }
-    }
-
-    public void Send(byte[] frame)
-    {
-        try
-        {
-            _socket.Send(frame);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
-    }
-
-    public void Dispose() => _socket.Dispose();
-
-    private async Task ReadUpgradeAsync(CancellationToken cancel)
-    {
-        while (true)
-        {
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new IOException("closed during the WebSocket upgrade");
-            }
-
-            _end += read;
-            var headerEnd = _buffer.AsSpan(0, _end).IndexOf(UpgradeEnd);
-            if (headerEnd >= 0)
-            {
-                if (!_buffer.AsSpan().StartsWith("HTTP/1.1 101"u8))
-                {
-                    var status = Encoding.ASCII.GetString(_buffer, 0, Math.Min(_end, 200)).Split("\r\n")[0];
-                    throw new IOException($"upgrade refused: {status}");
-                }
-
-                _start = headerEnd + UpgradeEnd.Length;
+                _loop.Modify(this, Libc.EPOLLIN | Libc.EPOLLRDHUP);
+                SendRequest(added: true);
                 return;
             }
 
             if (_end == _buffer.Length)
             {
-                throw new IOException("upgrade answer too long");
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            var read = Libc.Receive(Fd, _buffer.AsSpan(_end));
+            if (read < 0)
+            {
+                var errno = Libc.Errno;
+                if (errno is Libc.EAGAIN or Libc.EINTR)
+                {
+                    return;
+                }
+
+                throw new SocketException(errno);
+            }
+
+            if (read == 0)
+            {
+                throw new IOException(_state == State.Upgrading ? "closed during the WebSocket upgrade" : "closed by the server");
+            }
+
+            _end += (int)read;
+            if ((_state == State.Upgrading && !ReadUpgrade()) || (_state == State.Open && !ReadFrames()))
+            {
+                throw new IOException("closed by the server");
             }
         }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    // Connected: the request goes out now (a fresh connection's send buffer takes it whole), the answer comes to the loop.
+    private void SendRequest(bool added = false)
+    {
+        _state = State.Upgrading;
+        if (Libc.Send(Fd, _request) != _request.Length)
+        {
+            throw new SocketException(Libc.Errno);
+        }
+
+        if (!added)
+        {
+            _loop.Add(this, Libc.EPOLLIN | Libc.EPOLLRDHUP);
+        }
+    }
+
+    private void Fail(Exception e)
+    {
+        lock (_lock)
+        {
+            if (_state == State.Closed)
+            {
+                return;
+            }
+
+            _state = State.Closed;
+            _loop.Close(this);
+        }
+
+        _open.TrySetException(e);
+        _connected.TrySetException(new IOException("closed before the server accepted the client", e));
+    }
+
+    // The 101 answer; frames may follow it in the same read. False if the server refused.
+    private bool ReadUpgrade()
+    {
+        var headerEnd = _buffer.AsSpan(0, _end).IndexOf(UpgradeEnd);
+        if (headerEnd < 0)
+        {
+            return _end < _buffer.Length ? true : throw new IOException("upgrade answer too long");
+        }
+
+        if (!_buffer.AsSpan().StartsWith("HTTP/1.1 101"u8))
+        {
+            var status = Encoding.ASCII.GetString(_buffer, 0, Math.Min(_end, 200)).Split("\r\n")[0];
+            throw new IOException($"upgrade refused: {status}");
+        }
+
+        _start = headerEnd + UpgradeEnd.Length;
+        _state = State.Open;
+        if (_wire.Hello.Length > 0)
+        {
+            Send(_wire.Hello);
+        }
+
+        _open.TrySetResult();
+        return ReadFrames();
     }
 
     // RFC 6455 §5.2: FIN|opcode, MASK|len7 [len16|len64] [mask key] payload. Servers send unmasked, unfragmented
     // frames here; a fragment is counted as an error.
-    private bool ReadFrames(IEventSink sink)
+    private bool ReadFrames()
     {
         while (true)
         {
@@ -225,7 +300,7 @@ internal sealed class WsClient : IDisposable
                         Errors++;
                     }
 
-                    OnText(payload, sink);
+                    OnText(payload);
                     break;
                 case 8:
                     return false;
@@ -252,7 +327,7 @@ internal sealed class WsClient : IDisposable
         return true;
     }
 
-    private void OnText(ReadOnlySpan<byte> frame, IEventSink sink)
+    private void OnText(ReadOnlySpan<byte> frame)
     {
         while (!frame.IsEmpty)
         {
@@ -268,7 +343,7 @@ internal sealed class WsClient : IDisposable
             }
             else if (kind == Incoming.Event)
             {
-                sink.OnEvent(this, frame[payload]);
+                _sink.OnEvent(this, frame[payload]);
             }
 
             frame = frame[length..];

@@ -5,7 +5,8 @@ namespace Outcry.Bench.Scenarios;
 /// <summary>
 /// (b) R rooms × S subscribers with R·S clients, publishes at a fixed rate spread over the rooms, round robin; or, with
 /// <c>broadcast</c>, every client in one stream published to everyone. Each message carries the time it was
-/// *scheduled*, so a server (or publisher) that falls behind shows as latency, not as a slower rate.
+/// *scheduled*, so a server (or publisher) that falls behind shows as latency, not as a slower rate. Options:
+/// --clients, --rooms, --rate, --seconds (measured), --warmup (seconds at the same rate before), --size.
 /// </summary>
 internal static class Paced
 {
@@ -76,8 +77,11 @@ internal static class Paced
 
             long Expected() => perRoom.Select((count, room) => count * members[room]).Sum();
 
+            // Warm-up at the same rate, not measured. 10 s by default: after 3 s, a .NET server's tiered JIT (tier 0, then
+            // instrumented, then optimized with the profile) was still at work, and the first 4 s measured held most of
+            // the slowest deliveries (rooms, Outcry: p99 above 100 ms per 2 s there, 10-30 ms after).
             var warm = Stamp.Now;
-            await PublishForAsync(Math.Min(3, seconds)).ConfigureAwait(false);
+            await PublishForAsync(options.Double("warmup", 10)).ConfigureAwait(false);
             await Delivery.WaitAsync(pool, Expected(), warm, $"{name} {target.Name} warm-up").ConfigureAwait(false);
             await pool.ResetAsync().ConfigureAwait(false);
             answered.Clear();
