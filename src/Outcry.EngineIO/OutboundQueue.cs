@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Outcry.EngineIO.Internal;
 
 namespace Outcry.EngineIO;
 
@@ -29,12 +30,13 @@ public enum Enqueued
 /// <c>backlog</c> items waiting on, droppable items are dropped and an item with a supersede key replaces the
 /// waiting ones with that key (skipped when dequeued: order is kept, and what is sent is always the newest);
 /// at <c>max</c> items the queue is full. Any number of writers and one reader; one short lock guards it all, and
-/// <see cref="TakeAll"/> lets the reader empty it in one go.
+/// <see cref="TakeAll"/> lets the reader empty it in one go. Its first items wait in slots shared with other queues
+/// (see <see cref="Internal.SharedSlotFifo{T}"/>), given back by <see cref="Complete"/>: every queue must be completed.
 /// </summary>
 public sealed class OutboundQueue<T>(int max, int backlog)
     where T : class, ISheddable
 {
-    private readonly Queue<T> _items = new();
+    private SharedSlotFifo<T> _items; // mutable struct: never readonly, never copied
     private readonly int _backlog = Math.Min(backlog, max);
     private readonly Lock _lock = new();
 
@@ -119,6 +121,7 @@ public sealed class OutboundQueue<T>(int max, int backlog)
 
             _completed = true;
             _last = last;
+            _items.Release();
             if (last is not null)
             {
                 _items.Enqueue(last);

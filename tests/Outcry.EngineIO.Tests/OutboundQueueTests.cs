@@ -4,6 +4,14 @@ public class OutboundQueueTests
 {
     private sealed record Item(string Name, string? SupersedeKey = null, bool Droppable = false) : ISheddable;
 
+    // Its own type: the shared slots are counted per type, and only this class's one test uses it.
+    private sealed record Slotted(string Name) : ISheddable
+    {
+        public string? SupersedeKey => null;
+
+        public bool Droppable => false;
+    }
+
     private static List<string> Drain(OutboundQueue<Item> queue)
     {
         var names = new List<string>();
@@ -13,6 +21,53 @@ public class OutboundQueueTests
         }
 
         return names;
+    }
+
+    [Fact]
+    public void PastItsSharedSlots_TheQueueKeepsItsOrder_ThroughItsOwnOverflowAndBack()
+    {
+        var queue = new OutboundQueue<Item>(max: 1000, backlog: 1000);
+        var expected = new Queue<string>();
+        var random = new Random(6);
+        for (var step = 0; step < 2000; step++)
+        {
+            // Bursts longer than the shared slots, and drains that stop anywhere: across the boundary both ways.
+            if (random.Next(3) > 0)
+            {
+                var name = "m" + step;
+                queue.Enqueue(new(name), out _);
+                expected.Enqueue(name);
+            }
+            else
+            {
+                for (var take = random.Next(12); take > 0 && queue.TryDequeue(out var item); take--)
+                {
+                    Assert.Equal(expected.Dequeue(), item.Name);
+                }
+            }
+
+            Assert.Equal(expected.Count, queue.Count);
+        }
+
+        Assert.Equal(expected, Drain(queue));
+    }
+
+    [Fact]
+    public void Completing_GivesTheSharedSlotsBack_AndKeepsWhatWaits()
+    {
+        var before = Internal.SlotPages<Slotted>.InUse;
+        var queue = new OutboundQueue<Slotted>(max: 100, backlog: 100);
+        queue.Enqueue(new("a"), out _);
+        queue.Enqueue(new("b"), out _);
+        Assert.Equal(before + 1, Internal.SlotPages<Slotted>.InUse);
+
+        queue.Complete(new("close"));
+        queue.Enqueue(new("late"), out _);
+
+        Assert.Equal(before, Internal.SlotPages<Slotted>.InUse);
+        var taken = new List<Slotted>();
+        queue.TakeAll(taken);
+        Assert.Equal(["a", "b", "close"], taken.Select(i => i.Name));
     }
 
     [Fact]

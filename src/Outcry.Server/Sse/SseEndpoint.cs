@@ -113,6 +113,7 @@ internal sealed partial class SseEndpoint(
         finally
         {
             hub.Remove(connection);
+            connection.End(); // ends its queue, which gives the queue's shared slots back
             foreach (var room in connection.Rooms)
             {
                 presence.Track(connection.Namespace, room, connection.Id, connection.Identity.UserId, joined: false);
