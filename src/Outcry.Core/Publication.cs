@@ -63,5 +63,7 @@ public sealed record PublicationTarget
     public IReadOnlyList<string> Except { get; init; } = [];
 
     /// <summary>The rooms to deliver to: the named rooms and the users' rooms, each once.</summary>
-    public IEnumerable<string> AllRooms() => Rooms.Concat(Users.Select(RoomNames.ForUser)).Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> AllRooms() => Users.Count == 0 && Rooms.Count <= 1
+        ? Rooms // the common case, without the set that Distinct makes on every call (three per publication)
+        : Rooms.Concat(Users.Select(RoomNames.ForUser)).Distinct(StringComparer.Ordinal);
 }
