@@ -148,4 +148,34 @@ public abstract class HistoryStoreContract : IDisposable
         Assert.Single((await store.ReadAsync("/chat", IHistoryStore.BroadcastRoom, null, 10)).Items);
         Assert.Empty((await store.ReadAsync("/", IHistoryStore.BroadcastRoom, null, 10)).Items);
     }
+
+    [Fact]
+    public async Task Read_GivesBackEveryFieldOfWhatWasKept()
+    {
+        var store = Store();
+        var appended = await AppendAsync(store, new Publication
+        {
+            Namespace = "/chat",
+            Event = "bid",
+            Data = JsonSerializer.SerializeToElement(new object[] { new { price = 130, by = "ann é" }, "second" }),
+            SpreadData = true,
+            Key = "lot",
+            Target = new PublicationTarget { Rooms = ["lot:1"], Users = ["u7"], Except = ["watchers"] },
+        });
+
+        var read = Assert.Single((await store.ReadAsync("/chat", "lot:1", null, 10)).Items);
+        Assert.Equal("/chat", read.Namespace);
+        Assert.Equal("bid", read.Event);
+        Assert.Equal("""[{"price":130,"by":"ann \u00E9"},"second"]""", read.Data.GetRawText());
+        Assert.True(read.SpreadData);
+        Assert.Equal("lot", read.Key);
+        Assert.False(read.Volatile);
+        Assert.Equal(["lot:1"], read.Target.Rooms);
+        Assert.Equal(["u7"], read.Target.Users);
+        Assert.Equal(["watchers"], read.Target.Except);
+        Assert.False(read.Target.Broadcast);
+        Assert.Equal(appended.Position, read.Position);
+        Assert.Equal(Time.GetUtcNow().ToUnixTimeMilliseconds(), read.Time.ToUnixTimeMilliseconds());
+        Assert.Single((await store.ReadAsync("/chat", RoomNames.ForUser("u7"), null, 10)).Items);
+    }
 }
