@@ -79,7 +79,10 @@ internal sealed class SseConnection
         }
     }
 
-    /// <summary>Ends the stream once what is queued went out (shutdown).</summary>
+    /// <summary>
+    /// Ends the stream once what is queued went out (shutdown). The endpoint also calls it when the stream ended: the
+    /// completed queue gives its shared slots back.
+    /// </summary>
     public void End() => _queue.Complete(SseFrame.End);
 
     /// <summary>Writes queued frames to <paramref name="response"/> until the queue ends or the client goes.</summary>

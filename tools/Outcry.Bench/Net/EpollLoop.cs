@@ -58,8 +58,7 @@ internal sealed class EpollLoop
 
             for (var i = 0; i < count; i++)
             {
-                var (ready, fd) = Libc.EventAt(events, i);
-                Volatile.Read(ref _clients[fd])?.OnReady(ready);
+                Volatile.Read(ref _clients[Libc.FdAt(events, i)])?.OnReady();
             }
         }
     }

@@ -16,9 +16,9 @@ internal static partial class Libc
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
-    public const uint EPOLLERR = 0x008;
-    public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
+
+    public const int IP_BIND_ADDRESS_NO_PORT = 24; // pick the port at connect(), not bind(): binding is then O(1)
 
     private const int AF_INET = 2;
     private const int SOCK_STREAM = 1;
@@ -29,7 +29,6 @@ internal static partial class Libc
     private const int SOL_SOCKET = 1;
     private const int SO_ERROR = 4;
     private const int TCP_NODELAY = 1;
-    private const int IP_BIND_ADDRESS_NO_PORT = 24; // pick the port at connect(), not bind(): binding is then O(1)
     private const int MSG_NOSIGNAL = 0x4000;
     private const int SHUT_RDWR = 2;
     private const int EPOLL_CTL_ADD = 1;
@@ -97,8 +96,8 @@ internal static partial class Libc
     /// <summary>Waits for events; the count, or -1 with <see cref="Errno"/>.</summary>
     public static int EpollWait(int epoll, byte[] events, int timeoutMs) => epoll_wait(epoll, events, events.Length / EventSize, timeoutMs);
 
-    public static (uint Events, int Fd) EventAt(byte[] events, int index) =>
-        (BitConverter.ToUInt32(events, index * EventSize), (int)BitConverter.ToUInt64(events, (index * EventSize) + DataOffset));
+    /// <summary>The descriptor of the <paramref name="index"/>th ready socket (its events are not needed: see the client).</summary>
+    public static int FdAt(byte[] events, int index) => (int)BitConverter.ToUInt64(events, (index * EventSize) + DataOffset);
 
     private static void EpollControl(int epoll, int op, int fd, uint events)
     {

@@ -12,7 +12,6 @@ namespace Outcry.Bench.Net;
 internal sealed class PollClient : IDisposable
 {
     private const byte Separator = 0x1e; // between packets of one polling payload
-    private const int IpBindAddressNoPort = 24;
     private readonly Socket _socket;
     private readonly string _host;
     private readonly string _path;
@@ -61,7 +60,7 @@ internal sealed class PollClient : IDisposable
     /// </summary>
     private static void BindForMany(Socket socket, IPAddress source)
     {
-        socket.SetRawSocketOption((int)SocketOptionLevel.IP, IpBindAddressNoPort, BitConverter.GetBytes(1));
+        socket.SetRawSocketOption((int)SocketOptionLevel.IP, Libc.IP_BIND_ADDRESS_NO_PORT, BitConverter.GetBytes(1));
         socket.Bind(new IPEndPoint(source, 0));
     }
 

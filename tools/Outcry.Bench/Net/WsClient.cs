@@ -81,6 +81,7 @@ internal sealed class WsClient : IDisposable
             if (Libc.StartConnect(fd, server))
             {
                 client.SendRequest();
+                client._loop.Add(client, Libc.EPOLLIN | Libc.EPOLLRDHUP);
             }
             else
             {
@@ -129,8 +130,11 @@ internal sealed class WsClient : IDisposable
         }
     }
 
-    /// <summary>The socket is ready: called by the loop.</summary>
-    public void OnReady(uint events)
+    /// <summary>
+    /// The socket is ready: called by the loop. Which events does not matter: connect()'s outcome is read from the
+    /// socket, and a read tells data, end and error apart.
+    /// </summary>
+    public void OnReady()
     {
         try
         {
@@ -143,7 +147,7 @@ internal sealed class WsClient : IDisposable
                 }
 
                 _loop.Modify(this, Libc.EPOLLIN | Libc.EPOLLRDHUP);
-                SendRequest(added: true);
+                SendRequest();
                 return;
             }
 
@@ -182,17 +186,12 @@ internal sealed class WsClient : IDisposable
     }
 
     // Connected: the request goes out now (a fresh connection's send buffer takes it whole), the answer comes to the loop.
-    private void SendRequest(bool added = false)
+    private void SendRequest()
     {
         _state = State.Upgrading;
         if (Libc.Send(Fd, _request) != _request.Length)
         {
             throw new SocketException(Libc.Errno);
-        }
-
-        if (!added)
-        {
-            _loop.Add(this, Libc.EPOLLIN | Libc.EPOLLRDHUP);
         }
     }
 
