@@ -44,20 +44,22 @@ stop() {
 }
 
 # The kernel's floor for a rooms or broadcast scenario (bench/floor/floor.c), under the setup the bench wrote for
-# Outcry's run of it, so that the report puts it beside the servers.
+# Outcry's run of it, so that the report puts it beside the servers; once per measured run (the report takes medians).
 floor() {
-  local name=$1 clients=0 rooms=1 rate=0 seconds=0 setup
+  local name=$1 clients=0 rooms=1 rate=0 seconds=0 runs=3 setup
   shift
   while [ $# -gt 0 ]; do
     case $1 in
-      --clients) clients=$2 ;; --rooms) rooms=$2 ;; --rate) rate=$2 ;; --seconds) seconds=$2 ;;
+      --clients) clients=$2 ;; --rooms) rooms=$2 ;; --rate) rate=$2 ;; --seconds) seconds=$2 ;; --runs) runs=$2 ;;
     esac
     shift 2
   done
   setup=$(grep "\"scenario\":\"$name\",\"target\":\"outcry\"" "$out/results.jsonl" | tail -1 | sed 's/.*"setup":"\([^"]*\)".*/\1/')
   [ -n "$setup" ] || return 0
   echo "== floor: $name $setup" >&2
-  "$out/floor" "$name" "$setup" "$clients" $((clients / rooms)) "$rate" "$seconds" >>"$out/results.jsonl" || true
+  for _ in $(seq "$runs"); do
+    "$out/floor" "$name" "$setup" "$clients" $((clients / rooms)) "$rate" "$seconds" >>"$out/results.jsonl" || true
+  done
 }
 
 # A cluster: Redis and three nodes of one server, joined by its own Redis mechanism (Outcry's engine, socket.io's
@@ -160,7 +162,8 @@ done
   echo "Linux $(uname -r), .NET $(dotnet --version), Node $(node --version). The generator shares the cores with the server,"
   echo "so *server µs/delivery* (the server's own CPU time from \`/proc/<pid>/stat\` divided by deliveries) is the fair"
   echo "efficiency figure. Latency is measured from each message's *intended* send time; every delivery is checked by"
-  echo "sequence number. Fanout figures are medians of 3 runs after a warm-up; the rooms and broadcast scenarios publish for 10 s at their rate before they measure. Ratios are Outcry ÷ peer: above 1× is"
+  echo "sequence number. Fanout, rooms and broadcast figures are medians of 3 runs after a warm-up (the rooms and broadcast scenarios publish for 10 s"
+  echo "at their rate before they measure), and *p99 ms, slowest run* shows the worst of the three. Ratios are Outcry ÷ peer: above 1× is"
   echo "better for rates, below 1× is better for latency, CPU and memory. In the rooms and broadcast tables, *C floor* is"
   echo "\`bench/floor/floor.c\`: the same deliveries made by two C processes with nothing but \`send\`, \`recv\` and \`epoll\`,"
   echo "the best any server could do on this machine."

@@ -22,8 +22,8 @@ if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
     Console.Error.WriteLine("""
         usage: outcry-bench <scenario> --target outcry|socketio|signalr --url http://127.0.0.1:3000 [--pid N] [--json]
           fanout     --clients 5000 --messages 200 --size 100 --runs 3   one room, published as fast as accepted
-          rooms      --clients 10000 --rooms 100 --rate 1000 --seconds 10  fixed publish rate over many rooms
-          broadcast  --clients 10000 --rate 5 --seconds 10                 to everyone at a fixed rate
+          rooms      --clients 10000 --rooms 100 --rate 1000 --seconds 10 --runs 3  fixed publish rate over many rooms
+          broadcast  --clients 10000 --rate 5 --seconds 10 --runs 3                 to everyone at a fixed rate
           idle       --clients 19000 --settle 5 [--transport polling]      memory per idle connection (needs --pid)
           storm      --clients 19000 --over 0|5                            connects at once, or spread over seconds
           publish    --concurrency 32 --seconds 5 --batch 100              the publish API alone

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Outcry.Bench;
 
@@ -18,7 +19,9 @@ internal static class Report
 
     public static int Run(string resultsFile, string markdownFile, string svgFile, string preamble)
     {
-        var results = File.ReadLines(resultsFile).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var results = File.ReadLines(resultsFile).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement)
+            .GroupBy(r => (Setup(r), r.GetProperty("scenario").GetString(), r.GetProperty("target").GetString()))
+            .Select(lines => Median([.. lines])).ToList();
         var md = new StringBuilder(File.ReadAllText(preamble)).AppendLine();
         foreach (var group in results.GroupBy(r => (Scenario: r.GetProperty("scenario").GetString()!, Setup: Setup(r))))
         {
@@ -55,6 +58,32 @@ internal static class Report
         File.WriteAllText(markdownFile, md.ToString());
         File.WriteAllText(svgFile, Chart(results.Where(r => r.GetProperty("scenario").GetString() == "rooms-curve").ToList()));
         return 0;
+    }
+
+    // Several lines for one server in one setup (the C floor, run once per measured window of the servers): the median
+    // of each figure, like the servers' own figures over their runs.
+    private static JsonElement Median(List<JsonElement> lines)
+    {
+        if (lines.Count == 1)
+        {
+            return lines[0];
+        }
+
+        var merged = JsonNode.Parse(lines[0].GetRawText())!.AsObject();
+        var figures = merged["figures"]!.AsObject();
+        foreach (var (name, _) in figures.ToList())
+        {
+            figures[name] = Scenarios.Result.MedianOf(lines.Select(l => l.GetProperty("figures").GetProperty(name).GetDouble()));
+        }
+
+        if (lines[0].GetProperty("figures").TryGetProperty("p99 ms", out _))
+        {
+            figures["p99 ms, slowest run"] = lines.Max(l => l.GetProperty("figures").GetProperty("p99 ms").GetDouble());
+        }
+
+        merged["complete"] = lines.All(l => l.GetProperty("complete").GetBoolean());
+        merged["problems"] = new JsonArray([.. lines.SelectMany(l => l.GetProperty("problems").EnumerateArray()).Select(p => JsonValue.Create(p.GetString()))]);
+        return JsonDocument.Parse(merged.ToJsonString()).RootElement;
     }
 
     private static string Setup(JsonElement result) => result.GetProperty("setup").GetString()!;

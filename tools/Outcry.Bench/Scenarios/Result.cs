@@ -40,6 +40,12 @@ internal sealed class Result(string scenario, string target, string setup)
         return connected.Failed == 0;
     }
 
+    public static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     /// <summary>The median of each figure over several runs of the same scenario.</summary>
     public static Result Median(IReadOnlyList<Result> runs)
     {
@@ -47,8 +53,7 @@ internal sealed class Result(string scenario, string target, string setup)
         var median = new Result(first.Scenario, first.Target, first.Setup + $", median of {runs.Count}");
         foreach (var (name, _) in first.Figures)
         {
-            var values = runs.Select(r => r.Figures.First(f => f.Key == name).Value).Order().ToList();
-            median.Add(name, values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2);
+            median.Add(name, MedianOf(runs.Select(r => r.Figures.First(f => f.Key == name).Value)));
         }
 
         foreach (var run in runs)
