@@ -78,7 +78,7 @@ internal static class Report
 
         if (lines[0].GetProperty("figures").TryGetProperty("p99 ms", out _))
         {
-            figures["p99 ms, slowest run"] = lines.Max(l => l.GetProperty("figures").GetProperty("p99 ms").GetDouble());
+            figures[Scenarios.Result.SlowestRunP99] = lines.Max(l => l.GetProperty("figures").GetProperty("p99 ms").GetDouble());
         }
 
         merged["complete"] = lines.All(l => l.GetProperty("complete").GetBoolean());

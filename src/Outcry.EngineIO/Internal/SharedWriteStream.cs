@@ -45,7 +45,7 @@ internal sealed class SharedWriteStream(Stream inner) : Stream
             TaskCompletionSource next;
             lock (_waiting)
             {
-                // Waiters enqueue under this lock before they mark the turn, so one is there.
+                // A waiter marks the turn and enqueues itself in one hold of this lock, so one is there.
                 next = _waiting.Dequeue();
                 if (_waiting.Count == 0)
                 {

@@ -28,7 +28,12 @@ internal static class Paced
             // --runs measured windows of --seconds each (3 by default, as the targets are medians of 3 runs): one
             // window alone is at the mercy of a noisy minute on a shared machine.
             var runs = options.Int("runs", 3);
-            var failed = new Result(name, target.Name, setup + $", median of {runs}");
+            var failed = new Result(name, target.Name, Result.MedianSetup(setup, runs));
+            if (curve)
+            {
+                failed.Add("connections", connected.Ok);
+            }
+
             if (!failed.AllConnected(connected))
             {
                 return failed;
@@ -113,7 +118,7 @@ internal static class Paced
             var median = Result.Median(measured);
             if (runs > 1)
             {
-                median.Add("p99 ms, slowest run", measured.Max(r => r.Figures.First(f => f.Key == "p99 ms").Value));
+                median.Add(Result.SlowestRunP99, measured.Max(r => r.Figures.First(f => f.Key == "p99 ms").Value));
             }
 
             return median;

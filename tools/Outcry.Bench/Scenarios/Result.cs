@@ -40,6 +40,12 @@ internal sealed class Result(string scenario, string target, string setup)
         return connected.Failed == 0;
     }
 
+    /// <summary>The figure beside a median p99: the worst p99 of the runs.</summary>
+    public const string SlowestRunP99 = "p99 ms, slowest run";
+
+    /// <summary>The setup of a median over <paramref name="runs"/> runs, the same whether they ran or not.</summary>
+    public static string MedianSetup(string setup, int runs) => setup + $", median of {runs}";
+
     public static double MedianOf(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
@@ -50,7 +56,7 @@ internal sealed class Result(string scenario, string target, string setup)
     public static Result Median(IReadOnlyList<Result> runs)
     {
         var first = runs[0];
-        var median = new Result(first.Scenario, first.Target, first.Setup + $", median of {runs.Count}");
+        var median = new Result(first.Scenario, first.Target, MedianSetup(first.Setup, runs.Count));
         foreach (var (name, _) in first.Figures)
         {
             median.Add(name, MedianOf(runs.Select(r => r.Figures.First(f => f.Key == name).Value)));
