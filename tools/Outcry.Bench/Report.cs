@@ -35,8 +35,9 @@ internal static class Report
             md.AppendLine(CultureInfo.InvariantCulture, $"### {group.Key.Scenario}: {group.Key.Setup}").AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"| figure | {string.Join(" | ", columns.Select(t => Labels[t]))} | Outcry ÷ socket.io | Outcry ÷ SignalR |")
                 .AppendLine(CultureInfo.InvariantCulture, $"| --- |{string.Concat(columns.Select(_ => " ---: |"))} ---: | ---: |");
-            var figures = group.First().GetProperty("figures").EnumerateObject().Select(f => f.Name).ToList();
-            foreach (var figure in figures)
+            // Every figure any server has (one that failed early has fewer, and must not hide the others'); the C floor's
+            // own extra figures stay out.
+            foreach (var figure in FigureNames(group.Where(r => r.GetProperty("target").GetString() != "floor")))
             {
                 double? Value(string target) => byTarget.TryGetValue(target, out var r) && r.GetProperty("figures").TryGetProperty(figure, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
                 var outcry = Value("outcry");
@@ -55,13 +56,23 @@ internal static class Report
             md.AppendLine().AppendLine(problems.Count == 0 ? $"Every client connected and every delivery arrived, in order, for {servers}." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
         }
 
+        // The curve has no table: a run of it that failed is said here, and left out of the chart.
+        var curve = results.Where(r => r.GetProperty("scenario").GetString() == "rooms-curve").ToList();
+        var failedCurve = curve.Where(r => !r.GetProperty("complete").GetBoolean())
+            .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}, {Setup(r)}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
+        if (failedCurve.Count > 0)
+        {
+            md.AppendLine("### rooms-curve").AppendLine().AppendLine("**Incomplete**, so not in the chart — " + string.Join(" · ", failedCurve)).AppendLine();
+        }
+
         File.WriteAllText(markdownFile, md.ToString());
-        File.WriteAllText(svgFile, Chart(results.Where(r => r.GetProperty("scenario").GetString() == "rooms-curve").ToList()));
+        File.WriteAllText(svgFile, Chart([.. curve.Where(r => r.GetProperty("complete").GetBoolean())]));
         return 0;
     }
 
     // Several lines for one server in one setup (the C floor, run once per measured window of the servers): the median
-    // of each figure, like the servers' own figures over their runs.
+    // of each figure, like the servers' own figures over their runs. A line that failed may lack figures: each median
+    // is over the lines that have it.
     private static JsonElement Median(List<JsonElement> lines)
     {
         if (lines.Count == 1)
@@ -69,24 +80,34 @@ internal static class Report
             return lines[0];
         }
 
+        static IEnumerable<double> Values(List<JsonElement> lines, string name) => lines
+            .Select(l => l.GetProperty("figures").TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null)
+            .OfType<double>();
+
         var merged = JsonNode.Parse(lines[0].GetRawText())!.AsObject();
-        var figures = merged["figures"]!.AsObject();
-        foreach (var (name, _) in figures.ToList())
+        var figures = new JsonObject();
+        foreach (var name in FigureNames(lines))
         {
-            figures[name] = Scenarios.Result.MedianOf(lines.Select(l => l.GetProperty("figures").GetProperty(name).GetDouble()));
+            figures[name] = Scenarios.Result.MedianOf(Values(lines, name));
         }
 
-        if (lines[0].GetProperty("figures").TryGetProperty("p99 ms", out _))
+        if (Values(lines, "p99 ms").Any())
         {
-            figures[Scenarios.Result.SlowestRunP99] = lines.Max(l => l.GetProperty("figures").GetProperty("p99 ms").GetDouble());
+            figures[Scenarios.Result.SlowestRunP99] = Values(lines, "p99 ms").Max();
         }
 
+        merged["figures"] = figures;
         merged["complete"] = lines.All(l => l.GetProperty("complete").GetBoolean());
         merged["problems"] = new JsonArray([.. lines.SelectMany(l => l.GetProperty("problems").EnumerateArray()).Select(p => JsonValue.Create(p.GetString()))]);
         return JsonDocument.Parse(merged.ToJsonString()).RootElement;
     }
 
     private static string Setup(JsonElement result) => result.GetProperty("setup").GetString()!;
+
+    // The names of the figures of these results, in the order they first appear; only numbers are figures.
+    private static List<string> FigureNames(IEnumerable<JsonElement> results) => [.. results
+        .SelectMany(r => r.GetProperty("figures").EnumerateObject().Where(f => f.Value.ValueKind == JsonValueKind.Number).Select(f => f.Name))
+        .Distinct()];
 
     private static string Format(double? value) => value switch
     {
