@@ -2,7 +2,7 @@
 # Runs every benchmark scenario against Outcry, Node's socket.io 4.8 and ASP.NET Core SignalR, on this machine, one
 # server at a time (each scenario on a freshly started server), and writes docs/BENCHMARKS.md and
 # docs/benchmarks/latency.svg. The raw results stay in bench/results/<time>/results.jsonl.
-#   bench/run.sh            the full set (about 25 minutes on 2 cores)
+#   bench/run.sh            the full set (25-35 minutes on 2 cores)
 #   bench/run.sh --quick    smaller workloads, to check the setup (about 5 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -167,6 +167,9 @@ done
   echo "better for rates, below 1× is better for latency, CPU and memory. In the rooms and broadcast tables, *C floor* is"
   echo "\`bench/floor/floor.c\`: the same deliveries made by two C processes with nothing but \`send\`, \`recv\` and \`epoll\`,"
   echo "the best any server could do on this machine."
+  echo
+  echo "Where these figures stand against Outcry's targets, and what bounds each one not met, is written by hand after the"
+  echo "tables: [Against the targets](#against-the-targets)."
   echo
   echo "![p99 latency against connections](benchmarks/latency.svg)"
   echo
