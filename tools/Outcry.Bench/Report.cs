@@ -39,7 +39,7 @@ internal static class Report
             // own extra figures stay out.
             foreach (var figure in FigureNames(group.Where(r => r.GetProperty("target").GetString() != "floor")))
             {
-                double? Value(string target) => byTarget.TryGetValue(target, out var r) && r.GetProperty("figures").TryGetProperty(figure, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+                double? Value(string target) => byTarget.TryGetValue(target, out var r) ? Figure(r, figure) : null;
                 var outcry = Value("outcry");
                 md.Append(CultureInfo.InvariantCulture, $"| {figure} |");
                 foreach (var target in columns)
@@ -80,9 +80,7 @@ internal static class Report
             return lines[0];
         }
 
-        static IEnumerable<double> Values(List<JsonElement> lines, string name) => lines
-            .Select(l => l.GetProperty("figures").TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : (double?)null)
-            .OfType<double>();
+        static IEnumerable<double> Values(List<JsonElement> lines, string name) => lines.Select(l => Figure(l, name)).OfType<double>();
 
         var merged = JsonNode.Parse(lines[0].GetRawText())!.AsObject();
         var figures = new JsonObject();
@@ -104,7 +102,11 @@ internal static class Report
 
     private static string Setup(JsonElement result) => result.GetProperty("setup").GetString()!;
 
-    // The names of the figures of these results, in the order they first appear; only numbers are figures.
+    // A figure of a result, if it has it; only numbers are figures.
+    private static double? Figure(JsonElement result, string name) =>
+        result.GetProperty("figures").TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    // The names of the figures of these results, in the order they first appear.
     private static List<string> FigureNames(IEnumerable<JsonElement> results) => [.. results
         .SelectMany(r => r.GetProperty("figures").EnumerateObject().Where(f => f.Value.ValueKind == JsonValueKind.Number).Select(f => f.Name))
         .Distinct()];
