@@ -20,24 +20,24 @@ internal static class Report
     public static int Run(string resultsFile, string markdownFile, string svgFile, string preamble)
     {
         var results = File.ReadLines(resultsFile).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement)
-            .GroupBy(r => (Setup(r), r.GetProperty("scenario").GetString(), r.GetProperty("target").GetString()))
+            .GroupBy(r => (Setup(r), Scenario(r), Target(r)))
             .Select(lines => Median([.. lines])).ToList();
         var md = new StringBuilder(File.ReadAllText(preamble)).AppendLine();
-        foreach (var group in results.GroupBy(r => (Scenario: r.GetProperty("scenario").GetString()!, Setup: Setup(r))))
+        foreach (var group in results.GroupBy(r => (Scenario: Scenario(r), Setup: Setup(r))))
         {
             if (group.Key.Scenario == "rooms-curve")
             {
                 continue;
             }
 
-            var byTarget = group.ToDictionary(r => r.GetProperty("target").GetString()!);
+            var byTarget = group.ToDictionary(Target);
             var columns = Targets.Where(t => t != "floor" || byTarget.ContainsKey(t)).ToList();
             md.AppendLine(CultureInfo.InvariantCulture, $"### {group.Key.Scenario}: {group.Key.Setup}").AppendLine()
                 .AppendLine(CultureInfo.InvariantCulture, $"| figure | {string.Join(" | ", columns.Select(t => Labels[t]))} | Outcry ÷ socket.io | Outcry ÷ SignalR |")
                 .AppendLine(CultureInfo.InvariantCulture, $"| --- |{string.Concat(columns.Select(_ => " ---: |"))} ---: | ---: |");
             // Every figure any server has (one that failed early has fewer, and must not hide the others'); the C floor's
             // own extra figures stay out.
-            foreach (var figure in FigureNames(group.Where(r => r.GetProperty("target").GetString() != "floor")))
+            foreach (var figure in FigureNames(group.Where(r => Target(r) != "floor")))
             {
                 double? Value(string target) => byTarget.TryGetValue(target, out var r) ? Figure(r, figure) : null;
                 var outcry = Value("outcry");
@@ -50,23 +50,23 @@ internal static class Report
                 md.AppendLine(CultureInfo.InvariantCulture, $" {Ratio(outcry, Value("socketio"))} | {Ratio(outcry, Value("signalr"))} |");
             }
 
-            var problems = group.Where(r => !r.GetProperty("complete").GetBoolean())
-                .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
+            var problems = group.Where(r => !Complete(r))
+                .Select(r => $"{Labels[Target(r)]}: {string.Join("; ", Problems(r))}").ToList();
             var servers = Servers.All(byTarget.ContainsKey) ? "all three" : string.Join(" and ", Servers.Where(byTarget.ContainsKey).Select(t => Labels[t]));
             md.AppendLine().AppendLine(problems.Count == 0 ? $"Every client connected and every delivery arrived, in order, for {servers}." : "**Incomplete** — " + string.Join(" · ", problems)).AppendLine();
         }
 
         // The curve has no table: a run of it that failed is said here, and left out of the chart.
-        var curve = results.Where(r => r.GetProperty("scenario").GetString() == "rooms-curve").ToList();
-        var failedCurve = curve.Where(r => !r.GetProperty("complete").GetBoolean())
-            .Select(r => $"{Labels[r.GetProperty("target").GetString()!]}, {Setup(r)}: {string.Join("; ", r.GetProperty("problems").EnumerateArray().Select(p => p.GetString()))}").ToList();
+        var curve = results.Where(r => Scenario(r) == "rooms-curve").ToList();
+        var failedCurve = curve.Where(r => !Complete(r))
+            .Select(r => $"{Labels[Target(r)]}, {Setup(r)}: {string.Join("; ", Problems(r))}").ToList();
         if (failedCurve.Count > 0)
         {
             md.AppendLine("### rooms-curve").AppendLine().AppendLine("**Incomplete**, so not in the chart — " + string.Join(" · ", failedCurve)).AppendLine();
         }
 
         File.WriteAllText(markdownFile, md.ToString());
-        File.WriteAllText(svgFile, Chart([.. curve.Where(r => r.GetProperty("complete").GetBoolean())]));
+        File.WriteAllText(svgFile, Chart([.. curve.Where(Complete)]));
         return 0;
     }
 
@@ -95,12 +95,20 @@ internal static class Report
         }
 
         merged["figures"] = figures;
-        merged["complete"] = lines.All(l => l.GetProperty("complete").GetBoolean());
-        merged["problems"] = new JsonArray([.. lines.SelectMany(l => l.GetProperty("problems").EnumerateArray()).Select(p => JsonValue.Create(p.GetString()))]);
+        merged["complete"] = lines.All(Complete);
+        merged["problems"] = new JsonArray([.. lines.SelectMany(Problems).Select(p => JsonValue.Create(p))]);
         return JsonDocument.Parse(merged.ToJsonString()).RootElement;
     }
 
+    private static string Scenario(JsonElement result) => result.GetProperty("scenario").GetString()!;
+
+    private static string Target(JsonElement result) => result.GetProperty("target").GetString()!;
+
     private static string Setup(JsonElement result) => result.GetProperty("setup").GetString()!;
+
+    private static bool Complete(JsonElement result) => result.GetProperty("complete").GetBoolean();
+
+    private static IEnumerable<string> Problems(JsonElement result) => result.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!);
 
     // A figure of a result, if it has it; only numbers are figures.
     private static double? Figure(JsonElement result, string name) =>
@@ -128,7 +136,7 @@ internal static class Report
     private static string Chart(List<JsonElement> curve)
     {
         const int width = 640, height = 360, left = 60, right = 150, top = 30, bottom = 50;
-        var points = Targets.ToDictionary(t => t, t => curve.Where(r => r.GetProperty("target").GetString() == t)
+        var points = Targets.ToDictionary(t => t, t => curve.Where(r => Target(r) == t)
             .Select(r => (X: r.GetProperty("figures").GetProperty("connections").GetDouble(), Y: r.GetProperty("figures").GetProperty("p99 ms").GetDouble()))
             .OrderBy(p => p.X).ToList());
         var all = points.Values.SelectMany(p => p).ToList();

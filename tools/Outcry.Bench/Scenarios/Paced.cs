@@ -118,7 +118,7 @@ internal static class Paced
             var median = Result.Median(measured);
             if (runs > 1)
             {
-                median.Add(Result.SlowestRunP99, measured.Max(r => r.Figures.First(f => f.Key == "p99 ms").Value));
+                median.Add(Result.SlowestRunP99, measured.Max(r => r.Figure("p99 ms")));
             }
 
             return median;

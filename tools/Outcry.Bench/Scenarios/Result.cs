@@ -17,6 +17,9 @@ internal sealed class Result(string scenario, string target, string setup)
 
     public List<string> Problems { get; } = [];
 
+    /// <summary>The value of the figure <paramref name="name"/>, which must have been added.</summary>
+    public double Figure(string name) => Figures.First(f => f.Key == name).Value;
+
     public Result Add(string name, double value)
     {
         Figures.Add(new(name, value));
@@ -59,7 +62,7 @@ internal sealed class Result(string scenario, string target, string setup)
         var median = new Result(first.Scenario, first.Target, MedianSetup(first.Setup, runs.Count));
         foreach (var (name, _) in first.Figures)
         {
-            median.Add(name, MedianOf(runs.Select(r => r.Figures.First(f => f.Key == name).Value)));
+            median.Add(name, MedianOf(runs.Select(r => r.Figure(name))));
         }
 
         foreach (var run in runs)
